@@ -1,0 +1,36 @@
+"""seqcast: honest sequence-model forecasts of price series."""
+
+from seqcast.backtest import forecast_table, holdout_backtest
+from seqcast.baselines import NaiveForecaster
+from seqcast.config import RunConfig
+from seqcast.data import load_prices
+from seqcast.errors import NotFittedError, SeqcastError
+from seqcast.metrics import mae, mape, rmse, score_table
+from seqcast.neural import NeuralForecaster
+from seqcast.pipeline import RunResult, predict_from_run, run_experiment, save_run
+from seqcast.spec import PRESETS, LayerSpec, parse_layers
+from seqcast.transforms import TargetTransform
+
+__all__ = [
+    "PRESETS",
+    "LayerSpec",
+    "NaiveForecaster",
+    "NeuralForecaster",
+    "NotFittedError",
+    "RunConfig",
+    "RunResult",
+    "SeqcastError",
+    "TargetTransform",
+    "forecast_table",
+    "holdout_backtest",
+    "load_prices",
+    "mae",
+    "mape",
+    "parse_layers",
+    "predict_from_run",
+    "rmse",
+    "run_experiment",
+    "save_run",
+    "score_table",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,154 @@
+"""The `seqcast` command: a thin layer over the Python API (parse, call, print)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from seqcast.config import RunConfig, read_toml
+from seqcast.errors import SeqcastError
+from seqcast.pipeline import RunResult, predict_from_run, run_experiment, save_run
+from seqcast.report import scores_table, verdict
+from seqcast.spec import PRESETS
+from seqcast.train import LOSSES, OPTIMIZERS
+from seqcast.transforms import TRANSFORMS
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Forecast daily price series with sequence models, always beside the naive baseline.",
+)
+out = Console(highlight=False)
+
+PRESET_HELP = "; ".join(f"{name}: {p.about} ({p.layers})" for name, p in PRESETS.items())
+
+Data = Annotated[Path | None, typer.Option(help="Daily price CSV (Yahoo layout: Date, Close...).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No per-epoch progress lines.")]
+Verbose = Annotated[bool, typer.Option("--verbose", help="Show full tracebacks on errors.")]
+RunsDir = Annotated[Path, typer.Option(help="Where run directories are written.")]
+
+
+@contextmanager
+def user_errors(verbose: bool) -> Iterator[None]:
+    """Input problems end in one line and exit code 2, not a traceback."""
+    try:
+        yield
+    except SeqcastError as exc:
+        if verbose:
+            raise
+        typer.echo(f"seqcast: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("seqcast: interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def run(
+    data: Data = None,
+    config: Annotated[
+        Path | None, typer.Option(help="TOML file of settings (keys as these options).")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Column to forecast [Close].")] = None,
+    test_days: Annotated[int | None, typer.Option(help="Days held out at the end [60].")] = None,
+    model: Annotated[str | None, typer.Option(help=f"Preset [tutorial]. {PRESET_HELP}")] = None,
+    layers: Annotated[
+        str | None,
+        typer.Option(help="Layer list overriding the preset, e.g. 'gru:32:seq, gru:16, dense:1'."),
+    ] = None,
+    window: Annotated[int | None, typer.Option(help="Past days per input window [60].")] = None,
+    transform: Annotated[
+        str | None, typer.Option(help=f"Target transform {TRANSFORMS} [preset's].")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="Training epochs [50].")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Batch size [64].")] = None,
+    optimizer: Annotated[str | None, typer.Option(help=f"{OPTIMIZERS} [rmsprop].")] = None,
+    learning_rate: Annotated[
+        float | None, typer.Option("--lr", help="Learning rate [the optimizer's Keras default].")
+    ] = None,
+    loss: Annotated[str | None, typer.Option(help=f"{LOSSES} [mse].")] = None,
+    shuffle: Annotated[
+        bool | None, typer.Option("--shuffle/--no-shuffle", help="Shuffle batches [shuffle].")
+    ] = None,
+    val_days: Annotated[
+        int | None, typer.Option(help="Validation tail carved from training [0].")
+    ] = None,
+    patience: Annotated[
+        int | None, typer.Option(help="Early-stopping patience on the validation tail [off].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed [0].")] = None,
+    show_naive: Annotated[
+        bool | None, typer.Option("--naive-plot/--no-naive-plot", help="Naive line in the plot.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Run name [<model>-<timestamp>].")] = None,
+    runs_dir: RunsDir = Path("runs"),
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Train a model, score it against the naive forecast, and save the run."""
+    options = {k: v for k, v in locals().items() if v is not None}
+    with user_errors(verbose):
+        settings = read_toml(config) if config else {}
+        for key in ("config", "name", "runs_dir", "quiet", "verbose"):
+            settings.pop(key, None)
+            options.pop(key, None)
+        settings.update({k: str(v) if isinstance(v, Path) else v for k, v in options.items()})
+        run_config = RunConfig.from_dict(settings, source=str(config or "options"))
+        result = run_experiment(run_config, verbose=not quiet)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        directory = save_run(result, runs_dir / (name or f"{result.model}-{stamp}"))
+        _show(result, directory)
+
+
+@app.command()
+def demo(
+    data: Data = None,
+    epochs: Annotated[int, typer.Option(help="Training epochs (the tutorial's 50).")] = 50,
+    runs_dir: RunsDir = Path("runs"),
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """The tutorial end to end: its LSTM, 50 epochs, batch 64, the last 60 days as test."""
+    with user_errors(verbose):
+        if data is None:
+            raise SeqcastError("the demo needs the BTC price file; give it with --data FILE")
+        config = RunConfig(data=str(data), forecaster={"model": "tutorial", "epochs": epochs})
+        result = run_experiment(config, verbose=not quiet)
+        _show(result, save_run(result, runs_dir / "demo"))
+
+
+@app.command()
+def predict(
+    run_dir: Annotated[Path, typer.Option("--run", help="A run directory written by 'run'.")],
+    data: Data = None,
+    verbose: Verbose = False,
+) -> None:
+    """Reload a saved run and forecast (no training): the test days and the next day."""
+    with user_errors(verbose):
+        _show(predict_from_run(run_dir, data), None)
+
+
+def _show(result: RunResult, directory: Path | None) -> None:
+    table = result.table
+    first, last, cutoff = table.index[0].date(), table.index[-1].date(), table["cutoff"].iloc[0]
+    title = (
+        f"One-step forecasts of {result.config.target}, {first} .. {last}"
+        f" ({len(table)} days; trained up to {cutoff.date()})"
+    )
+    out.print(scores_table(result.scores, title))
+    out.print(verdict(result.scores, result.model))
+    date, value = result.next_day.index[0].date(), float(result.next_day.iloc[0])
+    out.print(f"Next-day forecast ({result.model}) for {date}: {value:,.2f}")
+    if directory is not None:
+        out.print(f"Run saved to {directory}")
+
+
+def main(argv: Any = None) -> None:
+    app(args=argv, prog_name="seqcast")

@@ -1,0 +1,169 @@
+"""Neural forecasters built from a layer spec, behind the common forecaster interface."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from rich.console import Console
+
+from seqcast.base import Forecaster
+from seqcast.errors import SeqcastError
+from seqcast.models import SpecNet
+from seqcast.spec import PRESETS, format_layers, parse_layers, resolve_layers
+from seqcast.split import split_tail
+from seqcast.train import EpochLog, TrainConfig, fit_model, predict_model
+from seqcast.transforms import TargetTransform
+from seqcast.windows import make_windows
+
+
+class NeuralForecaster(Forecaster):
+    """A sequence model (MLP, SimpleRNN, LSTM, GRU or any layer list) on sliding windows.
+
+    The defaults are the tutorial's: its LSTM stack on MinMax-scaled prices, 60-day windows,
+    RMSprop, MSE, 50 epochs of batch 64. Scaling and training see only the series given to
+    `fit`; `val_days` holds its tail out for early stopping.
+    """
+
+    def __init__(
+        self,
+        model: str = "tutorial",
+        layers: str | None = None,
+        window: int = 60,
+        transform: str | None = None,
+        epochs: int = 50,
+        batch_size: int = 64,
+        optimizer: str = "rmsprop",
+        learning_rate: float | None = None,
+        loss: str = "mse",
+        shuffle: bool = True,
+        val_days: int = 0,
+        patience: int | None = None,
+        seed: int = 0,
+        verbose: bool = False,
+    ):
+        self.model = model
+        self.layers = layers
+        self.window = window
+        self.transform = transform
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.shuffle = shuffle
+        self.val_days = val_days
+        self.patience = patience
+        self.seed = seed
+        self.verbose = verbose
+
+    @property
+    def name(self) -> str:
+        return self.model if not self.layers else "custom"
+
+    def min_history(self) -> int:
+        return self.window + (0 if self.resolved_transform() == "price" else 1)
+
+    def resolved_transform(self) -> str:
+        """The target transform in use: explicit, else the preset's, else the tutorial's."""
+        preset = PRESETS.get(self.model)
+        return self.transform or (preset.transform if preset and not self.layers else "price")
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            loss=self.loss,
+            shuffle=self.shuffle,
+            patience=self.patience,
+            seed=self.seed,
+        )
+
+    def fit(self, y: pd.Series) -> NeuralForecaster:
+        layers = resolve_layers(self.model, self.layers)
+        config = self.train_config()
+        config.check()
+        if self.window < 1:
+            raise SeqcastError(f"window must be at least 1 day, not {self.window}")
+        fit_part, _ = split_tail(y, self.val_days)
+        first = self.min_history()
+        if len(fit_part) <= first:
+            raise SeqcastError(
+                f"training needs more than {first} days (window {self.window}) before"
+                f" validation, but has {len(fit_part)}; use a longer series or a smaller window"
+            )
+        values = np.asarray(y, dtype=float)
+        transform = TargetTransform(self.resolved_transform()).fit(values[: len(fit_part)])
+        z = transform.transform(values)
+        X, target = make_windows(z, self.window, np.arange(first, len(fit_part)))
+        validation = None
+        if self.val_days:
+            val_positions = np.arange(max(len(fit_part), first), len(values))
+            validation = make_windows(z, self.window, val_positions)
+
+        # A private RNG stream: the seed fixes weights, dropout and shuffling, and the
+        # caller's global torch RNG is left as it was.
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed)
+            network = SpecNet(layers, self.window)
+            history = fit_model(
+                network,
+                X,
+                target,
+                config,
+                validation,
+                _epoch_printer(config.epochs) if self.verbose else None,
+            )
+        self.layers_, self.transform_, self.network_ = layers, transform, network
+        self.history_: list[EpochLog] = history
+        self.is_fitted_ = True
+        return self
+
+    def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        z = self.transform_.transform(values)
+        X, _ = make_windows(z, self.window, positions)  # (N, window, 1)
+        z_hat = predict_model(self.network_, X)
+        return self.transform_.inverse_transform(z_hat, previous=values[positions - 1])
+
+    # A checkpoint is a plain dict of weights plus the settings needed to rebuild the model.
+    def checkpoint(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        self._check_fitted()
+        meta = {
+            "params": self.get_params(),
+            "layers": format_layers(self.layers_),
+            "transform": self.transform_.state(),
+            "history": [vars(log) for log in self.history_],
+        }
+        return self.network_.state_dict(), meta
+
+    @classmethod
+    def from_checkpoint(
+        cls, weights: dict[str, torch.Tensor], meta: dict[str, Any]
+    ) -> NeuralForecaster:
+        self = cls(**meta["params"])
+        self.layers_ = parse_layers(meta["layers"])
+        self.transform_ = TargetTransform.from_state(meta["transform"])
+        self.network_ = SpecNet(self.layers_, self.window)
+        self.network_.load_state_dict(weights)
+        self.network_.eval()
+        self.history_ = [EpochLog(**log) for log in meta["history"]]
+        self.is_fitted_ = True
+        return self
+
+
+_console = Console(stderr=True, highlight=False)
+
+
+def _epoch_printer(epochs: int) -> Callable[[EpochLog], None]:
+    def show(log: EpochLog) -> None:
+        val = f"  val_loss {log.val_loss:.6f}" if log.val_loss is not None else ""
+        _console.print(
+            f"epoch {log.epoch:>3}/{epochs}  loss {log.loss:.6f}{val}  {log.seconds:.2f}s"
+        )
+
+    return show

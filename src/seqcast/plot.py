@@ -1,0 +1,37 @@
+"""The tutorial's figure: true prices in red, predictions in green, over the test dates."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure  # no pyplot: no global state, no display backend
+
+_COLOURS = ["green", "tab:blue", "tab:orange", "tab:purple", "tab:brown", "tab:cyan"]
+
+
+def forecast_figure(
+    table: pd.DataFrame, models: list[str], title: str, show_naive: bool = True
+) -> bytes:
+    """Render the test period as PNG bytes: truth, each model, and optionally the naive line."""
+    fig = Figure(figsize=(11, 5.5), dpi=100)
+    ax = fig.add_subplot()
+    ax.plot(table.index, table["y"], color="red", label="true price", linewidth=1.8)
+    for i, model in enumerate(models):
+        colour = _COLOURS[i % len(_COLOURS)]
+        ax.plot(table.index, table[model], color=colour, label=f"{model} forecast", linewidth=1.4)
+    if show_naive and "naive" in table and "naive" not in models:
+        ax.plot(table.index, table["naive"], "--", color="grey", label="naive (yesterday's close)")
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.set_title(title)
+    ax.set_xlabel("date")
+    ax.set_ylabel("price")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,126 @@
+"""Declarative model specs: a layer list in text, like the tutorial's Keras stack.
+
+    lstm:50:seq, dropout:0.2, lstm:100, dropout:0.2, dense:1
+
+Kinds: `lstm|gru|rnn:units[:seq]` (`seq` = Keras' return_sequences), `dense[:units[:activation]]`
+and `dropout:rate`. A dense layer that receives a sequence sees it flattened (an MLP on the
+window). The stack must end in `dense:1`: one number, tomorrow's value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from seqcast.errors import SeqcastError
+
+RECURRENT = ("lstm", "gru", "rnn")
+ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "elu", "gelu")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    kind: str  # lstm, gru, rnn, dense or dropout
+    units: int = 0  # width of recurrent and dense layers
+    return_sequences: bool = False  # recurrent only: pass every step on, not just the last
+    activation: str = "linear"  # dense only
+    rate: float = 0.0  # dropout only
+
+    def __str__(self) -> str:
+        if self.kind == "dropout":
+            return f"dropout:{self.rate:g}"
+        if self.kind == "dense":
+            suffix = "" if self.activation == "linear" else f":{self.activation}"
+            return f"dense:{self.units}{suffix}"
+        return f"{self.kind}:{self.units}{':seq' if self.return_sequences else ''}"
+
+
+@dataclass(frozen=True)
+class Preset:
+    layers: str  # the layer list
+    transform: str  # target transform the preset is meant for
+    about: str  # one line for --help
+
+
+PRESETS: dict[str, Preset] = {
+    "tutorial": Preset(
+        "lstm:50:seq, dropout:0.2, lstm:100, dropout:0.2, dense:1",
+        "price",
+        "the tutorial's stacked LSTM on scaled prices, exactly",
+    ),
+    "mlp": Preset("dense:64:relu, dense:32:relu, dense:1", "log_return", "two-layer MLP"),
+    "rnn": Preset("rnn:64, dropout:0.2, dense:1", "log_return", "SimpleRNN (tanh)"),
+    "lstm": Preset("lstm:64, dropout:0.2, dense:1", "log_return", "one LSTM layer"),
+    "gru": Preset("gru:64, dropout:0.2, dense:1", "log_return", "one GRU layer"),
+}
+
+
+def resolve_layers(model: str, layers: str | None) -> tuple[LayerSpec, ...]:
+    """The layers of an explicit list, or else of the named preset."""
+    if layers:
+        return parse_layers(layers)
+    if model not in PRESETS:
+        raise SeqcastError(f"unknown model preset '{model}'; choose one of {', '.join(PRESETS)}")
+    return parse_layers(PRESETS[model].layers)
+
+
+def parse_layers(text: str) -> tuple[LayerSpec, ...]:
+    """Parse and check a comma-separated layer list."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise SeqcastError("the layer list is empty; e.g. 'lstm:50, dense:1'")
+    layers = tuple(_parse_one(item) for item in items)
+    _check_stack(layers)
+    return layers
+
+
+def format_layers(layers: tuple[LayerSpec, ...]) -> str:
+    return ", ".join(map(str, layers))
+
+
+def _parse_one(item: str) -> LayerSpec:
+    kind, *args = [part.strip().lower() for part in item.split(":")]
+    try:
+        if kind in RECURRENT and len(args) in (1, 2):
+            if len(args) == 2 and args[1] != "seq":
+                raise ValueError(f"the third field may only be 'seq', not '{args[1]}'")
+            return LayerSpec(kind, units=_units(args[0]), return_sequences=len(args) == 2)
+        if kind == "dense" and len(args) <= 2:
+            activation = args[1] if len(args) == 2 else "linear"
+            if activation not in ACTIVATIONS:
+                raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
+            return LayerSpec(kind, units=_units(args[0]) if args else 1, activation=activation)
+        if kind == "dropout" and len(args) == 1:
+            rate = float(args[0])
+            if not 0.0 <= rate < 1.0:
+                raise ValueError("the rate must be in [0, 1)")
+            return LayerSpec(kind, rate=rate)
+    except ValueError as exc:
+        raise SeqcastError(f"layer '{item}': {exc}") from None
+    raise SeqcastError(
+        f"layer '{item}' is not understood; use lstm|gru|rnn:UNITS[:seq],"
+        " dense[:UNITS[:ACTIVATION]] or dropout:RATE"
+    )
+
+
+def _units(text: str) -> int:
+    units = int(text)
+    if units < 1:
+        raise ValueError("units must be a positive whole number")
+    return units
+
+
+def _check_stack(layers: tuple[LayerSpec, ...]) -> None:
+    sequence = True  # the input window is a sequence
+    for i, layer in enumerate(layers):
+        if layer.kind in RECURRENT:
+            if not sequence:
+                raise SeqcastError(
+                    f"layer {i + 1} ({layer}) needs a sequence, but the layer before returns"
+                    f" only its last step; add ':seq' to the earlier recurrent layer"
+                )
+            sequence = layer.return_sequences
+        elif layer.kind == "dense":
+            sequence = False
+    last = layers[-1]
+    if last.kind != "dense" or last.units != 1:
+        raise SeqcastError(f"the last layer must be 'dense:1' (one forecast), not '{last}'")

@@ -1,0 +1,57 @@
+"""Shared fixtures: small generated price series (fixed seeds) and the real BTC file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+BTC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "btc-usd-daily.csv"
+
+# A tiny neural setup: enough to exercise every path in well under a second.
+TINY = {"window": 10, "epochs": 2, "batch_size": 32}
+
+
+def random_walk(n: int = 240, seed: int = 0, start: str = "2020-01-01") -> pd.Series:
+    """A geometric random walk of daily prices around 100."""
+    rng = np.random.default_rng(seed)
+    prices = 100.0 * np.exp(np.cumsum(rng.normal(0.0005, 0.02, n)))
+    index = pd.date_range(start, periods=n, freq="D", name="date")
+    return pd.Series(prices, index=index, name="Close")
+
+
+def write_yahoo_csv(series: pd.Series, path: Path) -> Path:
+    """Write `series` as a Yahoo Finance export (the layout load_prices reads)."""
+    close = series.to_numpy()
+    frame = pd.DataFrame(
+        {
+            "Date": series.index.strftime("%Y-%m-%d"),
+            "Open": close * 0.99,
+            "High": close * 1.02,
+            "Low": close * 0.97,
+            "Close": close,
+            "Adj Close": close,
+            "Volume": np.arange(len(close)) * 1000 + 5000,
+        }
+    )
+    frame.to_csv(path, index=False, float_format="%.6f")
+    return path
+
+
+@pytest.fixture
+def series() -> pd.Series:
+    return random_walk()
+
+
+@pytest.fixture
+def price_csv(tmp_path: Path, series: pd.Series) -> Path:
+    return write_yahoo_csv(series, tmp_path / "prices.csv")
+
+
+@pytest.fixture
+def btc_csv() -> Path:
+    if not BTC.is_file():  # CI always has ../shared; a missing file is a setup failure
+        pytest.fail(f"real BTC data not found at {BTC}; clone with ../shared beside it")
+    return BTC

@@ -1,0 +1,154 @@
+"""The CLI is a thin layer: these tests check wiring, files and error handling end to end."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from seqcast.cli import app
+
+from .test_pipeline import RUN_FILES
+
+runner = CliRunner()
+SMALL = ["--window", "10", "--epochs", "2", "--test-days", "30", "--quiet"]
+
+
+def _invoke(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_run_then_predict_give_the_same_numbers(price_csv: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    result = _invoke("run", "--data", price_csv, *SMALL, "--runs-dir", runs, "--name", "a")
+    assert result.exit_code == 0, result.output
+    assert "MAE/naive" in result.output and "Next-day forecast" in result.output
+    assert {p.name for p in (runs / "a").iterdir()} == RUN_FILES
+    metrics = json.loads((runs / "a" / "metrics.json").read_text())
+    again = _invoke("predict", "--run", runs / "a")
+    assert again.exit_code == 0, again.output
+    assert f"{metrics['next_day']['forecast']:,.2f}" in again.output
+    assert f"{metrics['scores']['tutorial']['MAE']:,.2f}" in again.output
+
+
+@pytest.mark.parametrize("model", ["mlp", "rnn", "lstm", "gru"])
+def test_every_family_runs(model: str, price_csv: Path, tmp_path: Path) -> None:
+    result = _invoke("run", "--data", price_csv, "--model", model, *SMALL, "--runs-dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert f"│ {model}" in result.output
+
+
+def test_toml_config_and_options_override_it(price_csv: Path, tmp_path: Path) -> None:
+    config = tmp_path / "exp.toml"
+    config.write_text(
+        f'data = "{price_csv}"\nlayers = "gru:8, dense:1"\nwindow = 10\nepochs = 1\n'
+        'optimizer = "adam"\ntest_days = 30\n'
+    )
+    result = _invoke(
+        "run", "--config", config, "--epochs", "2", "-q", "--runs-dir", tmp_path, "--name", "t"
+    )
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "t" / "config.json").read_text())["config"]["forecaster"]
+    assert (saved["layers"], saved["optimizer"], saved["epochs"]) == ("gru:8, dense:1", "adam", 2)
+
+
+def test_progress_lines_unless_quiet(price_csv: Path, tmp_path: Path) -> None:
+    loud = _invoke("run", "--data", price_csv, *SMALL[:-1], "--runs-dir", tmp_path)
+    assert "epoch   2/2  loss" in loud.output
+    quiet = _invoke("run", "--data", price_csv, *SMALL, "--runs-dir", tmp_path)
+    assert "epoch" not in quiet.output
+
+
+def test_help_documents_every_option() -> None:
+    result = _invoke("run", "--help")
+    for option in [
+        "--data",
+        "--config",
+        "--model",
+        "--layers",
+        "--window",
+        "--transform",
+        "--epochs",
+        "--batch-size",
+        "--optimizer",
+        "--lr",
+        "--loss",
+        "--no-shuffle",
+        "--val-days",
+        "--patience",
+        "--seed",
+        "--test-days",
+        "--quiet",
+    ]:
+        assert option in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "transformer"], "unknown model preset 'transformer'"),
+        (["--layers", "lstm:8, lstm:4, dense:1"], "add ':seq'"),
+        (["--optimizer", "adagrad"], "unknown optimizer"),
+        (["--test-days", "500"], "rows, but the window, validation and test period needs"),
+        (["--target", "Price"], "no column 'Price'"),
+    ],
+)
+def test_bad_settings_give_one_clear_line(
+    price_csv: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = _invoke("run", "--data", price_csv, *SMALL, "--runs-dir", tmp_path, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_file_in_a_real_process_exits_2_without_traceback(
+    price_csv: Path, tmp_path: Path
+) -> None:
+    frame = pd.read_csv(price_csv, dtype=str)
+    frame.loc[3, "Close"] = "n/a"
+    bad = tmp_path / "bad.csv"
+    frame.to_csv(bad, index=False)
+    before = bad.read_bytes()
+    proc = subprocess.run(
+        [sys.executable, "-m", "seqcast", "run", "--data", str(bad), "--runs-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0  # one line
+    assert f"{bad}: line 5, column 'Close': price 'n/a' is not a positive number" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert bad.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_real_btc_run_and_demo(btc_csv: Path, tmp_path: Path) -> None:
+    result = _invoke(
+        "run",
+        "--data",
+        btc_csv,
+        "--model",
+        "gru",
+        "--epochs",
+        "1",
+        "-q",
+        "--runs-dir",
+        tmp_path,
+        "--name",
+        "gru",
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "gru" / "metrics.json").read_text())
+    assert (metrics["test_start"], metrics["test_end"]) == ("2024-03-28", "2024-05-26")
+    assert metrics["next_day"]["date"] == "2024-05-27"
+    naive = metrics["scores"]["naive"]["MAE"]
+    assert 1000 < naive < 2000  # yesterday's close over the last 60 days: measured 1,446.81
+    demo = _invoke("demo", "--data", btc_csv, "--epochs", "1", "-q", "--runs-dir", tmp_path)
+    assert demo.exit_code == 0, demo.output
+    assert "tutorial" in demo.output and (tmp_path / "demo" / "plot.png").stat().st_size > 10_000

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from seqcast.errors import SeqcastError
+from seqcast.transforms import TRANSFORMS, TargetTransform
+
+prices = arrays(np.float64, st.integers(3, 60), elements=st.floats(1.0, 1e5, allow_nan=False))
+
+
+def test_price_scaler_statistics_come_from_training_only() -> None:
+    train, future = np.array([10.0, 20.0, 30.0]), np.array([1000.0, 5.0])
+    fitted = TargetTransform("price").fit(train)
+    assert fitted.scaler_.data_min_[0] == 10.0 and fitted.scaler_.data_max_[0] == 30.0
+    z = fitted.transform(np.concatenate([train, future]))
+    assert z.tolist() == pytest.approx([0.0, 0.5, 1.0, 49.5, -0.25])  # the future extrapolates
+
+
+def test_log_return_values_by_hand() -> None:
+    p = np.array([100.0, 110.0, 99.0, 99.0])
+    fitted = TargetTransform("log_return").fit(p)
+    raw = np.log([1.1, 0.9, 1.0])
+    expected = (raw - raw.min()) / (raw.max() - raw.min())
+    z = fitted.transform(p)
+    assert np.isnan(z[0])
+    np.testing.assert_allclose(z[1:], expected)
+
+
+@pytest.mark.parametrize("kind", TRANSFORMS)
+@given(p=prices)
+def test_inverse_of_transform_is_identity(kind: str, p: np.ndarray) -> None:
+    fitted = TargetTransform(kind).fit(p[: len(p) // 2 + 2])
+    z = fitted.transform(p)
+    lag = fitted.lag
+    back = fitted.inverse_transform(z[lag:], previous=p[:-1] if lag else None)
+    np.testing.assert_allclose(back, p[lag:], rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", TRANSFORMS)
+def test_state_round_trip_is_exact(kind: str) -> None:
+    p = np.random.default_rng(1).uniform(100, 200, 50)
+    fitted = TargetTransform(kind).fit(p[:30])
+    restored = TargetTransform.from_state(fitted.state())
+    np.testing.assert_array_equal(restored.transform(p), fitted.transform(p))
+
+
+def test_returns_handle_prices_far_beyond_the_training_range() -> None:
+    fitted = TargetTransform("log_return").fit(np.array([10.0, 11.0, 10.5, 10.8]))
+    future = np.array([1000.0, 1010.0, 990.0])
+    z = fitted.transform(future)
+    back = fitted.inverse_transform(z[1:], previous=future[:-1])
+    np.testing.assert_allclose(back, future[1:])
+    assert np.all(np.abs(z[1:]) < 5)  # a return is a return, whatever the price level
+
+
+def test_unknown_kind_is_a_clear_error() -> None:
+    with pytest.raises(SeqcastError, match="unknown transform 'diff'"):
+        TargetTransform("diff").fit(np.ones(5))
