@@ -1,6 +1,6 @@
 """seqcast: honest sequence-model forecasts of price series."""
 
-from seqcast.backtest import forecast_table, holdout_backtest
+from seqcast.backtest import backtest, forecast_table
 from seqcast.baselines import NaiveForecaster
 from seqcast.config import RunConfig
 from seqcast.data import load_prices
@@ -21,8 +21,8 @@ __all__ = [
     "RunResult",
     "SeqcastError",
     "TargetTransform",
+    "backtest",
     "forecast_table",
-    "holdout_backtest",
     "load_prices",
     "mae",
     "mape",

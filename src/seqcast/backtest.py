@@ -1,25 +1,60 @@
-"""Backtests as data: one table (date, cutoff, y, one column per model) that metrics,
-plots and reports all read."""
+"""Walk-forward backtests as data: one table (date, cutoff, y, one column per model) that
+metrics, plots and reports all read.
+
+Forecasts are one step ahead from the true history. Models are refit every `refit_every`
+days (never, by default: fit once, as the tutorial does) on the data before each origin —
+all of it (expanding window) or only the last `train_days` (sliding window).
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from seqcast.base import Forecaster
-from seqcast.split import split_tail
+from seqcast.errors import SeqcastError
 
 
-def holdout_backtest(
-    series: pd.Series, forecasters: dict[str, Forecaster], test_days: int
+def origins(n: int, test_days: int, refit_every: int | None) -> list[int]:
+    """Positions where a (re)fit happens; each fit forecasts up to the next origin."""
+    if not 0 < test_days < n:
+        raise SeqcastError(f"test_days must be between 1 and {n - 1}, not {test_days}")
+    if refit_every is not None and refit_every < 1:
+        raise SeqcastError(f"refit every {refit_every} days? Use 1 or more, or never")
+    start = n - test_days
+    return list(range(start, n, refit_every or test_days))
+
+
+def backtest(
+    series: pd.Series,
+    forecasters: dict[str, Forecaster],
+    test_days: int,
+    refit_every: int | None = None,
+    train_days: int | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Forecaster]]:
-    """Fit each forecaster once on the days before the last `test_days`, then forecast each
-    test day one step ahead from the true history before it.
+    """One-step forecasts of the last `test_days` of `series` by each forecaster.
 
-    Returns the table and the fitted forecasters.
+    Returns the table and, per model, the forecaster fitted at the last origin.
+    The forecasters passed in are left unfitted (each fit works on a clone).
     """
-    train, _ = split_tail(series, test_days)
-    fitted = {name: forecaster.fit(train) for name, forecaster in forecasters.items()}
-    return forecast_table(series, fitted, test_days, cutoff=train.index[-1]), fitted
+    n = len(series)
+    starts = origins(n, test_days, refit_every)
+    ends = [*starts[1:], n]
+    cutoff = np.repeat(series.index[np.array(starts) - 1], np.diff([*starts, n]))
+    table = pd.DataFrame({"cutoff": cutoff, "y": series.iloc[-test_days:].to_numpy()})
+    table.index = series.index[-test_days:]
+    fitted: dict[str, Forecaster] = {}
+    for name, forecaster in forecasters.items():
+        column = np.empty(test_days)
+        for origin, end in zip(starts, ends, strict=True):
+            first = 0 if train_days is None else max(0, origin - train_days)
+            model = clone(forecaster).fit(series.iloc[first:origin])
+            column[origin - starts[0] : end - starts[0]] = model.predict(
+                series.iloc[:end], end - origin
+            )
+        table[name], fitted[name] = column, model
+    return table, fitted
 
 
 def forecast_table(
@@ -31,3 +66,15 @@ def forecast_table(
     for name, forecaster in forecasters.items():
         table[name] = forecaster.predict(series, test_days).to_numpy()
     return table
+
+
+def days_since(series: pd.Series, start: str) -> int:
+    """The number of days from `start` (a date) to the end of the series."""
+    try:
+        when = pd.Timestamp(start)
+    except ValueError:
+        raise SeqcastError(f"start '{start}' is not a date; use YYYY-MM-DD") from None
+    days = int((series.index >= when).sum())
+    if days == 0:
+        raise SeqcastError(f"start {when.date()} is after the last date {series.index[-1].date()}")
+    return days

@@ -21,3 +21,65 @@ class NaiveForecaster(Forecaster):
 
     def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
         return values[positions - 1]
+
+
+class DriftForecaster(Forecaster):
+    """The last value plus the average daily change of the history so far."""
+
+    def fit(self, y: pd.Series) -> DriftForecaster:
+        self.is_fitted_ = True
+        return self
+
+    @property
+    def name(self) -> str:
+        return "drift"
+
+    def min_history(self) -> int:
+        return 2
+
+    def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        last = values[positions - 1]
+        return last + (last - values[0]) / (positions - 1)
+
+
+class MovingAverageForecaster(Forecaster):
+    """The mean of the last `k` values."""
+
+    def __init__(self, k: int = 7):
+        self.k = k
+
+    def fit(self, y: pd.Series) -> MovingAverageForecaster:
+        self.is_fitted_ = True
+        return self
+
+    @property
+    def name(self) -> str:
+        return f"ma{self.k}"
+
+    def min_history(self) -> int:
+        return self.k
+
+    def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        sums = np.concatenate([[0.0], np.cumsum(values)])  # sums[t] = values[:t].sum()
+        return (sums[positions] - sums[positions - self.k]) / self.k
+
+
+class SeasonalNaiveForecaster(Forecaster):
+    """The value `k` days ago (k=7: the same weekday last week)."""
+
+    def __init__(self, k: int = 7):
+        self.k = k
+
+    def fit(self, y: pd.Series) -> SeasonalNaiveForecaster:
+        self.is_fitted_ = True
+        return self
+
+    @property
+    def name(self) -> str:
+        return f"snaive{self.k}"
+
+    def min_history(self) -> int:
+        return self.k
+
+    def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        return values[positions - self.k]

@@ -25,7 +25,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Forecast daily price series with sequence models, always beside the naive baseline.",
 )
-out = Console(highlight=False)
+
+
+def _stdout() -> Console:
+    """Rich output; wide when piped, so tables are never truncated in logs."""
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=160)
+
 
 PRESET_HELP = "; ".join(f"{name}: {p.about} ({p.layers})" for name, p in PRESETS.items())
 
@@ -136,7 +142,7 @@ def predict(
 
 
 def _show(result: RunResult, directory: Path | None) -> None:
-    table = result.table
+    out, table = _stdout(), result.table
     first, last, cutoff = table.index[0].date(), table.index[-1].date(), table["cutoff"].iloc[0]
     title = (
         f"One-step forecasts of {result.config.target}, {first} .. {last}"

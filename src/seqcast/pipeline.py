@@ -19,7 +19,7 @@ from seqcast.artifacts import (
     to_json,
     write_directory,
 )
-from seqcast.backtest import forecast_table, holdout_backtest
+from seqcast.backtest import backtest, forecast_table
 from seqcast.baselines import NaiveForecaster
 from seqcast.config import RunConfig
 from seqcast.data import check_length, load_prices
@@ -34,7 +34,7 @@ class RunResult:
     config: RunConfig
     forecaster: NeuralForecaster
     table: pd.DataFrame  # date-indexed: cutoff, y, <model>, naive
-    scores: pd.DataFrame  # one row per model: MAE, RMSE, MAPE%, MAE/naive
+    scores: pd.DataFrame  # one row per model: every metric of seqcast.metrics.score
     next_day: pd.Series  # the forecast for the day after the data ends
 
     @property
@@ -50,8 +50,10 @@ def run_experiment(config: RunConfig, verbose: bool = False) -> RunResult:
     needed = forecaster.min_history() + forecaster.val_days + config.test_days + 1
     check_length(series, needed, config.data, "the window, validation and test period")
     forecasters = {forecaster.name: forecaster, "naive": NaiveForecaster()}
-    table, _ = holdout_backtest(series, forecasters, config.test_days)
-    return _finish(config, forecaster, series, table)
+    table, fitted = backtest(series, forecasters, config.test_days)
+    trained = fitted[forecaster.name]
+    assert isinstance(trained, NeuralForecaster)
+    return _finish(config, trained, series, table)
 
 
 def predict_from_run(run_dir: str | Path, data: str | Path | None = None) -> RunResult:
@@ -75,7 +77,8 @@ def predict_from_run(run_dir: str | Path, data: str | Path | None = None) -> Run
 def _finish(
     config: RunConfig, forecaster: NeuralForecaster, series: pd.Series, table: pd.DataFrame
 ) -> RunResult:
-    scores = score_table(table, [forecaster.name, "naive"])
+    train = series[series.index <= table["cutoff"].iloc[0]]
+    scores = score_table(table, [forecaster.name, "naive"], train)
     return RunResult(config, forecaster, table, scores, forecaster.forecast(series))
 
 
