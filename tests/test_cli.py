@@ -152,3 +152,32 @@ def test_real_btc_run_and_demo(btc_csv: Path, tmp_path: Path) -> None:
     demo = _invoke("demo", "--data", btc_csv, "--epochs", "1", "-q", "--runs-dir", tmp_path)
     assert demo.exit_code == 0, demo.output
     assert "tutorial" in demo.output and (tmp_path / "demo" / "plot.png").stat().st_size > 10_000
+
+
+def test_compare_command(price_csv: Path, tmp_path: Path) -> None:
+    result = _invoke(
+        "compare",
+        "--data",
+        price_csv,
+        "--models",
+        "naive,drift,mlp",
+        "--seeds",
+        "2",
+        "--epochs",
+        "1",
+        "--window",
+        "10",
+        "--test-days",
+        "20",
+        "--refit-every",
+        "10",
+        "--out",
+        tmp_path / "cmp",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    assert "refit every 10 days" in result.output
+    assert "naive forecast" in result.output  # the verdict line
+    assert (tmp_path / "cmp" / "mae.png").is_file()
+    bad = _invoke("compare", "--data", price_csv, "--models", "naive,prophet", "-q")
+    assert bad.exit_code == 2 and "unknown model 'prophet'" in bad.output

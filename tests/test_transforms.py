@@ -18,14 +18,16 @@ def test_price_scaler_statistics_come_from_training_only() -> None:
     assert z.tolist() == pytest.approx([0.0, 0.5, 1.0, 49.5, -0.25])  # the future extrapolates
 
 
-def test_log_return_values_by_hand() -> None:
+@pytest.mark.parametrize("kind", ["log_return", "pct_change"])
+def test_returns_by_hand_with_no_change_kept_at_zero(kind: str) -> None:
     p = np.array([100.0, 110.0, 99.0, 99.0])
-    fitted = TargetTransform("log_return").fit(p)
-    raw = np.log([1.1, 0.9, 1.0])
-    expected = (raw - raw.min()) / (raw.max() - raw.min())
+    fitted = TargetTransform(kind).fit(p)
+    raw = np.log([1.1, 0.9, 1.0]) if kind == "log_return" else np.array([0.1, -0.1, 0.0])
     z = fitted.transform(p)
     assert np.isnan(z[0])
-    np.testing.assert_allclose(z[1:], expected)
+    np.testing.assert_allclose(z[1:], raw / np.abs(raw).max())
+    assert z[3] == 0.0  # a zero prediction is exactly the naive forecast
+    assert fitted.inverse_transform(np.zeros(2), previous=p[1:3]).tolist() == [110.0, 99.0]
 
 
 @pytest.mark.parametrize("kind", TRANSFORMS)

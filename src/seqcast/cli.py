@@ -11,10 +11,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from seqcast.backtest import days_since
+from seqcast.compare import compare, save_comparison
 from seqcast.config import RunConfig, read_toml
+from seqcast.data import load_prices
 from seqcast.errors import SeqcastError
 from seqcast.pipeline import RunResult, predict_from_run, run_experiment, save_run
-from seqcast.report import scores_table, verdict
+from seqcast.report import scores_table, summary_table, verdict
 from seqcast.spec import PRESETS
 from seqcast.train import LOSSES, OPTIMIZERS
 from seqcast.transforms import TRANSFORMS
@@ -30,7 +33,7 @@ app = typer.Typer(
 def _stdout() -> Console:
     """Rich output; wide when piped, so tables are never truncated in logs."""
     console = Console(highlight=False)
-    return console if console.is_terminal else Console(highlight=False, width=160)
+    return console if console.is_terminal else Console(highlight=False, width=220)
 
 
 PRESET_HELP = "; ".join(f"{name}: {p.about} ({p.layers})" for name, p in PRESETS.items())
@@ -141,6 +144,78 @@ def predict(
         _show(predict_from_run(run_dir, data), None)
 
 
+@app.command(name="compare")
+def compare_command(
+    data: Data = None,
+    models: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated: baselines naive, drift, ma[:K], snaive[:K];"
+            f" presets {', '.join(PRESETS)}; or .toml files of settings."
+        ),
+    ] = "naive,drift,ma,snaive,mlp,rnn,lstm,gru,tutorial",
+    seeds: Annotated[int, typer.Option(help="Seeds per neural model.")] = 3,
+    test_days: Annotated[int, typer.Option(help="Days forecast at the end.")] = 60,
+    start: Annotated[
+        str | None, typer.Option(help="First forecast date instead of --test-days.")
+    ] = None,
+    refit_every: Annotated[
+        int | None, typer.Option(help="Refit every K days [never: fit once].")
+    ] = None,
+    train_days: Annotated[
+        int | None, typer.Option(help="Sliding training window in days [expanding].")
+    ] = None,
+    target: Annotated[str, typer.Option(help="Column to forecast.")] = "Close",
+    epochs: Annotated[int | None, typer.Option(help="Epochs for every neural model [50].")] = None,
+    window: Annotated[int | None, typer.Option(help="Window for every neural model [60].")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output directory [runs/compare-<timestamp>].")
+    ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Backtest baselines and models over seeds; rank them by MAE beside the naive forecast."""
+    with user_errors(verbose):
+        if data is None:
+            raise SeqcastError("no data file given; use --data FILE")
+        series = load_prices(data, target)
+        days = days_since(series, start) if start else test_days
+        overrides = {k: v for k, v in {"epochs": epochs, "window": window}.items() if v}
+        names = [m.strip() for m in models.split(",") if m.strip()]
+        result = compare(
+            series,
+            names,
+            seeds,
+            days,
+            refit_every,
+            train_days,
+            overrides,
+            on_done=None if quiet else _fit_done,
+        )
+        settings = {
+            "data": str(data),
+            "target": target,
+            "models": names,
+            "seeds": seeds,
+            "test_days": days,
+            "refit_every": refit_every,
+            "train_days": train_days,
+            "overrides": overrides,
+        }
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        directory = save_comparison(result, out_dir or Path("runs") / f"compare-{stamp}", settings)
+        first, last = result.table.index[0].date(), result.table.index[-1].date()
+        refits = f"refit every {refit_every} days" if refit_every else "fit once"
+        out = _stdout()
+        out.print(summary_table(result.summary, f"{first} .. {last} ({days} days, {refits})"))
+        out.print(verdict(result.summary))
+        out.print(f"Results saved to {directory}")
+
+
+def _fit_done(model: str, seed: int, seconds: float) -> None:
+    typer.echo(f"{model} seed {seed} done ({seconds:.1f}s)", err=True)
+
+
 def _show(result: RunResult, directory: Path | None) -> None:
     out, table = _stdout(), result.table
     first, last, cutoff = table.index[0].date(), table.index[-1].date(), table["cutoff"].iloc[0]
@@ -149,7 +224,7 @@ def _show(result: RunResult, directory: Path | None) -> None:
         f" ({len(table)} days; trained up to {cutoff.date()})"
     )
     out.print(scores_table(result.scores, title))
-    out.print(verdict(result.scores, result.model))
+    out.print(verdict(result.scores))
     date, value = result.next_day.index[0].date(), float(result.next_day.iloc[0])
     out.print(f"Next-day forecast ({result.model}) for {date}: {value:,.2f}")
     if directory is not None:

@@ -31,6 +31,26 @@ def forecast_figure(
     ax.set_ylabel("price")
     ax.grid(alpha=0.3)
     ax.legend()
+    return _png(fig)
+
+
+def mae_bars(summary: pd.DataFrame, title: str) -> bytes:
+    """Bar chart of mean MAE per model with +- one standard deviation over seeds."""
+    fig = Figure(figsize=(9, 4.5), dpi=100)
+    ax = fig.add_subplot()
+    colours = ["grey" if model == "naive" else "tab:blue" for model in summary.index]
+    ax.bar(summary.index, summary["MAE"], yerr=summary["MAE std"], color=colours, capsize=4)
+    if "naive" in summary.index:
+        ax.axhline(summary.loc["naive", "MAE"], color="grey", linestyle="--", label="naive MAE")
+        ax.legend()
+    ax.set_title(title)
+    ax.set_ylabel("MAE")
+    ax.tick_params(axis="x", rotation=30)
+    ax.grid(alpha=0.3, axis="y")
+    return _png(fig)
+
+
+def _png(fig: Figure) -> bytes:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

@@ -1,4 +1,4 @@
-"""What a person reads: the scores beside the naive forecast, and a plain verdict."""
+"""What a person reads: scores beside the naive forecast, and a plain verdict."""
 
 from __future__ import annotations
 
@@ -6,25 +6,57 @@ import pandas as pd
 from rich.table import Table
 
 
+def format_cell(column: str, value: float) -> str:
+    if pd.isna(value):
+        return "-"
+    if column in ("MAE", "RMSE"):
+        return f"{value:,.2f}"
+    if column == "DA ties":
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
 def scores_table(scores: pd.DataFrame, title: str) -> Table:
+    """One row per model, every metric."""
     table = Table(title=title, title_justify="left")
     table.add_column("model")
     for column in scores.columns:
         table.add_column(column, justify="right")
     for model, row in scores.iterrows():
-        cells = [
-            f"{v:.3f}" if c.startswith(("MAE/", "MAPE")) else f"{v:,.2f}" for c, v in row.items()
-        ]
-        table.add_row(str(model), *cells)
+        table.add_row(str(model), *(format_cell(str(c), v) for c, v in row.items()))
     return table
 
 
-def verdict(scores: pd.DataFrame, model: str, reference: str = "naive") -> str:
-    """One honest sentence: does the model beat repeating yesterday's value?"""
-    ratio = scores.loc[model, "MAE"] / scores.loc[reference, "MAE"]
-    if ratio < 1:
-        return f"{model} beats the {reference} forecast: its MAE is {ratio:.2f}x the naive MAE."
-    return (
-        f"{model} does NOT beat the {reference} forecast: its MAE is {ratio:.2f}x the naive MAE"
-        " (repeating yesterday's close is more accurate)."
-    )
+def summary_table(summary: pd.DataFrame, title: str) -> Table:
+    """A compare summary: each metric as mean ± std over seeds (std shown with 2+ seeds)."""
+    metrics = [c for c in summary.columns if c != "seeds" and not c.endswith(" std")]
+    table = Table(title=title, title_justify="left")
+    for column in ["model", "seeds", *metrics]:
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for model, row in summary.iterrows():
+        cells = []
+        for metric in metrics:
+            cell = format_cell(metric, row[metric])
+            if row["seeds"] > 1 and metric != "DA ties":
+                cell += f" ± {format_cell(metric, row[f'{metric} std'])}"
+            cells.append(cell)
+        table.add_row(str(model), f"{row['seeds']:.0f}", *cells)
+    return table
+
+
+def verdict(scores: pd.DataFrame) -> str:
+    """Plainly: does any model beat repeating yesterday's value (on mean MAE)?"""
+    others = scores.drop(index="naive", errors="ignore")
+    winners = others[others["MAE/naive"] < 1.0]
+    if winners.empty:
+        best = others["MAE/naive"].idxmin()
+        return (
+            f"No model beats the naive forecast (yesterday's value) on MAE; the closest,"
+            f" {best}, has {others.loc[best, 'MAE/naive']:.3f}x its MAE."
+        )
+    parts = [
+        f"{model} ({row['MAE/naive']:.3f}x naive MAE, Diebold-Mariano p={row['DM p']:.2f}"
+        f"{'' if row['DM p'] < 0.05 else ': not significant at 5%'})"
+        for model, row in winners.iterrows()
+    ]
+    return "Beats the naive forecast on MAE: " + "; ".join(parts) + "."

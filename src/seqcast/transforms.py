@@ -1,8 +1,10 @@
 """Target transforms: what the network sees instead of raw dollars, and the way back.
 
-`price` is the tutorial's choice (the scaled level). `log_return` and `pct_change` make the
-network predict tomorrow's change; the price forecast is then the last close times that change.
-Every kind ends in a MinMax scaler fitted on the training values only.
+`price` is the tutorial's choice: the level, MinMax-scaled to [0, 1]. `log_return` and
+`pct_change` make the network predict tomorrow's change; the price forecast is then the last
+close times that change. Changes are scaled by their largest absolute training value
+(MaxAbsScaler), so "no change" stays exactly 0: a network that predicts 0 is the naive forecast.
+Every scaler is fitted on the training values only.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils.validation import check_is_fitted
 
 from seqcast.errors import SeqcastError
@@ -40,8 +42,13 @@ class TargetTransform(TransformerMixin, BaseEstimator):
         if self.kind not in TRANSFORMS:
             raise SeqcastError(f"unknown transform '{self.kind}'; choose one of {TRANSFORMS}")
         raw = self._raw(np.asarray(prices, dtype=float))[self.lag :]
-        self.scaler_ = MinMaxScaler(feature_range=self.feature_range).fit(raw.reshape(-1, 1))
+        self.scaler_ = self._new_scaler().fit(raw.reshape(-1, 1))
         return self
+
+    def _new_scaler(self) -> MinMaxScaler | MaxAbsScaler:
+        if self.kind == "price":
+            return MinMaxScaler(feature_range=self.feature_range)
+        return MaxAbsScaler()
 
     def transform(self, prices: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "scaler_")
@@ -65,20 +72,19 @@ class TargetTransform(TransformerMixin, BaseEstimator):
         ratio[1:] = prices[1:] / prices[:-1]
         return np.log(ratio) if self.kind == "log_return" else ratio - 1.0
 
-    # A fitted MinMax scaler is fully described by the training min and max; refitting on
-    # those two values restores it bit for bit, so no pickled objects are needed.
+    # A fitted scaler is fully described by the training extremes; refitting on those values
+    # restores it bit for bit, so no pickled objects are needed.
     def state(self) -> dict[str, Any]:
         check_is_fitted(self, "scaler_")
-        return {
-            "kind": self.kind,
-            "feature_range": list(self.feature_range),
-            "data_min": float(self.scaler_.data_min_[0]),
-            "data_max": float(self.scaler_.data_max_[0]),
-        }
+        scaler = self.scaler_
+        if isinstance(scaler, MinMaxScaler):
+            extremes = [float(scaler.data_min_[0]), float(scaler.data_max_[0])]
+        else:
+            extremes = [float(scaler.max_abs_[0])]
+        return {"kind": self.kind, "feature_range": list(self.feature_range), "extremes": extremes}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TargetTransform:
         self = cls(kind=state["kind"], feature_range=tuple(state["feature_range"]))
-        bounds = np.array([[state["data_min"]], [state["data_max"]]])
-        self.scaler_ = MinMaxScaler(feature_range=self.feature_range).fit(bounds)
+        self.scaler_ = self._new_scaler().fit(np.array(state["extremes"]).reshape(-1, 1))
         return self

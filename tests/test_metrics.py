@@ -1,0 +1,72 @@
+"""Every metric against values computed by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqcast.metrics import (
+    diebold_mariano,
+    directional_accuracy,
+    mae,
+    mape,
+    mase,
+    rmse,
+    score_table,
+    smape,
+)
+
+Y = np.array([10.0, 12.0, 11.0, 13.0])
+Y_HAT = np.array([11.0, 9.0, 12.0, 14.0])  # errors 1, 3, 1, 1
+Y_PREV = np.array([9.0, 10.0, 12.0, 11.0])  # yesterday: the naive forecast
+
+
+def test_scale_dependent_metrics() -> None:
+    assert mae(Y, Y_HAT) == 1.5
+    assert rmse(Y, Y_HAT) == pytest.approx(math.sqrt(12 / 4))
+    assert mape(Y, Y_HAT) == pytest.approx(100 * (1 / 10 + 3 / 12 + 1 / 11 + 1 / 13) / 4)
+    assert smape(Y, Y_HAT) == pytest.approx(100 * (2 / 21 + 6 / 21 + 2 / 23 + 2 / 27) / 4)
+
+
+def test_mase_uses_the_training_naive_mae() -> None:
+    train = np.array([1.0, 3.0, 2.0, 6.0])  # one-step changes 2, 1, 4: naive MAE 7/3
+    assert mase(Y, Y_HAT, train) == pytest.approx(1.5 / (7 / 3))
+
+
+def test_directional_accuracy_counts_ties_apart() -> None:
+    # forecast moves +2, -1, 0, +3; actual moves +1, +2, -1, +2: a hit, a miss, a tie, a hit
+    share, ties = directional_accuracy(Y, Y_HAT, Y_PREV)
+    assert share == pytest.approx(200 / 3) and ties == 1
+    nan_share, all_ties = directional_accuracy(Y, Y_PREV, Y_PREV)  # naive never moves
+    assert np.isnan(nan_share) and all_ties == 4
+
+
+def test_diebold_mariano_with_small_sample_correction() -> None:
+    y = np.zeros(5)
+    y_hat = np.array([1.0, 2.0, 0.0, 3.0, 1.0])  # loss differential d = |e| - 0 = 1 2 0 3 1
+    # d mean 1.4, variance 1.04: DM = 1.4 / sqrt(1.04 / 5) = 3.0697; HLN factor sqrt(4/5)
+    # gives 2.7456, and the two-sided t(4) tail of that is 0.05161.
+    assert diebold_mariano(y, y_hat, y) == pytest.approx(0.0516060, abs=1e-6)
+    assert diebold_mariano(y, y, y) == 1.0  # identical forecasts: no evidence of difference
+    assert diebold_mariano(y, y_hat, y_hat[::-1]) == pytest.approx(1.0)  # equal losses, reordered
+
+
+def test_score_table_reads_the_backtest_table() -> None:
+    table = pd.DataFrame({"y": Y, "naive": Y_PREV, "m": Y_HAT})
+    scores = score_table(table, ["m", "naive"], pd.Series([1.0, 3.0, 2.0, 6.0]))
+    assert scores.loc["m", "MAE"] == 1.5
+    assert scores.loc["naive", "MAE"] == 1.5  # naive errors 1, 2, 1, 2
+    assert scores.loc["m", "MAE/naive"] == 1.0
+    assert scores.loc["naive", "DM p"] == 1.0
+    assert list(scores.columns) == [
+        "MAE",
+        "RMSE",
+        "MAPE%",
+        "sMAPE%",
+        "MASE",
+        "MAE/naive",
+        "DA%",
+        "DA ties",
+        "DM p",
+    ]
