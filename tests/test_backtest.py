@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +17,7 @@ from .conftest import TINY
 class Spy(NaiveForecaster):
     """A naive forecaster that records the dates of every history it is fitted on."""
 
-    fits: list[pd.DatetimeIndex] = []
+    fits: ClassVar[list[pd.DatetimeIndex]] = []
 
     def fit(self, y: pd.Series) -> "Spy":
         Spy.fits.append(y.index)

@@ -181,3 +181,28 @@ def test_compare_command(price_csv: Path, tmp_path: Path) -> None:
     assert (tmp_path / "cmp" / "mae.png").is_file()
     bad = _invoke("compare", "--data", price_csv, "--models", "naive,prophet", "-q")
     assert bad.exit_code == 2 and "unknown model 'prophet'" in bad.output
+
+
+def test_inspect_describes_the_file(tmp_path: Path) -> None:
+    from . import corpus
+
+    path = tmp_path / "Bitcoin Historical Data.csv"
+    path.write_bytes(corpus.investing(corpus.base_series()))
+    result = _invoke("inspect", path)
+    assert result.exit_code == 0, result.output
+    assert "layout:   investing (Investing.com export)" in result.output
+    assert "dates:    2021-03-01 .. 2021-04-09 (40 days)" in result.output
+    assert "repair:   rows were not in date order; sorted oldest first" in result.output
+    assert "shape:" in result.output
+
+
+def test_load_options_reach_the_loader(price_csv: Path, tmp_path: Path) -> None:
+    lines = price_csv.read_text().splitlines()
+    del lines[50:52]  # two missing days
+    path = tmp_path / "holes.csv"
+    path.write_text("\n".join(lines) + "\n")
+    noted = _invoke("run", "--data", path, *SMALL, "--runs-dir", tmp_path)
+    assert noted.exit_code == 0 and "seqcast: note:" in noted.output
+    assert "filled 2 missing days" in noted.output
+    refused = _invoke("run", "--data", path, *SMALL, "--runs-dir", tmp_path, "--gaps", "error")
+    assert refused.exit_code == 2 and "2 days missing from" in refused.output

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqcast.data import check_length, load_prices
+from seqcast.data import DataWarning, check_length, load_prices
 from seqcast.errors import SeqcastError
 
 from .conftest import write_yahoo_csv
@@ -19,7 +19,8 @@ def test_loads_yahoo_csv_as_dated_float_series(price_csv: Path, series: pd.Serie
 
 def test_unsorted_rows_are_sorted(tmp_path: Path, series: pd.Series) -> None:
     path = write_yahoo_csv(series.iloc[::-1], tmp_path / "reversed.csv")
-    assert load_prices(path).index.is_monotonic_increasing
+    with pytest.warns(DataWarning, match="rows were not in date order; sorted oldest first"):
+        assert load_prices(path).index.is_monotonic_increasing
 
 
 def test_other_target_column(price_csv: Path, series: pd.Series) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,10 +15,11 @@ from rich.console import Console
 from seqcast.backtest import days_since
 from seqcast.compare import compare, save_comparison
 from seqcast.config import RunConfig, read_toml
-from seqcast.data import load_prices
+from seqcast.data import DataWarning, LoadOptions, load_prices, read_prices
 from seqcast.errors import SeqcastError
+from seqcast.formats import FORMATS
 from seqcast.pipeline import RunResult, predict_from_run, run_experiment, save_run
-from seqcast.report import scores_table, summary_table, verdict
+from seqcast.report import describe, scores_table, summary_table, verdict
 from seqcast.spec import PRESETS
 from seqcast.train import LOSSES, OPTIMIZERS
 from seqcast.transforms import TRANSFORMS
@@ -38,7 +40,29 @@ def _stdout() -> Console:
 
 PRESET_HELP = "; ".join(f"{name}: {p.about} ({p.layers})" for name, p in PRESETS.items())
 
-Data = Annotated[Path | None, typer.Option(help="Daily price CSV (Yahoo layout: Date, Close...).")]
+Data = Annotated[
+    Path | None,
+    typer.Option(
+        help="Price file: CSV (Yahoo, CoinGecko, CryptoDataDownload, Investing.com,"
+        " Kaggle intraday, any CSV), .gz, .zip or Parquet."
+    ),
+]
+Target = Annotated[
+    str | None,
+    typer.Option("--target", "--target-col", help="Column to forecast [the layout's price]."),
+]
+Format = Annotated[
+    str | None, typer.Option("--format", help=f"Force a layout: {', '.join(FORMATS)}.")
+]
+DateCol = Annotated[str | None, typer.Option(help="Time-stamp column (any other CSV).")]
+Duplicates = Annotated[
+    str | None, typer.Option(help="Two rows for one day: error | first | last [error].")
+]
+Gaps = Annotated[str | None, typer.Option(help="Missing days: ffill | drop | error [ffill].")]
+MaxGap = Annotated[int | None, typer.Option(help="Longest gap ffill may fill, in days [7].")]
+BadRows = Annotated[
+    str | None, typer.Option(help="Empty, text or <= 0 prices: error | drop [error].")
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No per-epoch progress lines.")]
 Verbose = Annotated[bool, typer.Option("--verbose", help="Show full tracebacks on errors.")]
 RunsDir = Annotated[Path, typer.Option(help="Where run directories are written.")]
@@ -46,9 +70,13 @@ RunsDir = Annotated[Path, typer.Option(help="Where run directories are written."
 
 @contextmanager
 def user_errors(verbose: bool) -> Iterator[None]:
-    """Input problems end in one line and exit code 2, not a traceback."""
+    """Input problems end in one line and exit code 2, not a traceback; repairs made to
+    the data are printed as notes."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", DataWarning)
+            warnings.showwarning = _show_note
+            yield
     except SeqcastError as exc:
         if verbose:
             raise
@@ -59,14 +87,25 @@ def user_errors(verbose: bool) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def _show_note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    prefix = "note" if issubclass(category, DataWarning) else "warning"
+    typer.echo(f"seqcast: {prefix}: {message}", err=True)
+
+
 @app.command()
 def run(
     data: Data = None,
     config: Annotated[
         Path | None, typer.Option(help="TOML file of settings (keys as these options).")
     ] = None,
-    target: Annotated[str | None, typer.Option(help="Column to forecast [Close].")] = None,
+    target: Target = None,
     test_days: Annotated[int | None, typer.Option(help="Days held out at the end [60].")] = None,
+    data_format: Format = None,
+    date_col: DateCol = None,
+    duplicates: Duplicates = None,
+    gaps: Gaps = None,
+    max_gap: MaxGap = None,
+    bad_rows: BadRows = None,
     model: Annotated[str | None, typer.Option(help=f"Preset [tutorial]. {PRESET_HELP}")] = None,
     layers: Annotated[
         str | None,
@@ -103,6 +142,8 @@ def run(
 ) -> None:
     """Train a model, score it against the naive forecast, and save the run."""
     options = {k: v for k, v in locals().items() if v is not None}
+    if "data_format" in options:
+        options["format"] = options.pop("data_format")
     with user_errors(verbose):
         settings = read_toml(config) if config else {}
         for key in ("config", "name", "runs_dir", "quiet", "verbose"):
@@ -165,7 +206,13 @@ def compare_command(
     train_days: Annotated[
         int | None, typer.Option(help="Sliding training window in days [expanding].")
     ] = None,
-    target: Annotated[str, typer.Option(help="Column to forecast.")] = "Close",
+    target: Target = None,
+    data_format: Format = None,
+    date_col: DateCol = None,
+    duplicates: Duplicates = None,
+    gaps: Gaps = None,
+    max_gap: MaxGap = None,
+    bad_rows: BadRows = None,
     epochs: Annotated[int | None, typer.Option(help="Epochs for every neural model [50].")] = None,
     window: Annotated[int | None, typer.Option(help="Window for every neural model [60].")] = None,
     out_dir: Annotated[
@@ -178,7 +225,8 @@ def compare_command(
     with user_errors(verbose):
         if data is None:
             raise SeqcastError("no data file given; use --data FILE")
-        series = load_prices(data, target)
+        load = _load_options(data_format, date_col, duplicates, gaps, max_gap, bad_rows)
+        series = load_prices(data, target, **load)
         days = days_since(series, start) if start else test_days
         overrides = {k: v for k, v in {"epochs": epochs, "window": window}.items() if v}
         names = [m.strip() for m in models.split(",") if m.strip()]
@@ -194,7 +242,8 @@ def compare_command(
         )
         settings = {
             "data": str(data),
-            "target": target,
+            "target": str(series.name),
+            "load": load,
             "models": names,
             "seeds": seeds,
             "test_days": days,
@@ -212,6 +261,46 @@ def compare_command(
         out.print(f"Results saved to {directory}")
 
 
+@app.command()
+def inspect(
+    data: Annotated[Path, typer.Argument(help="The price file to look at.")],
+    target: Target = None,
+    data_format: Format = None,
+    date_col: DateCol = None,
+    duplicates: Duplicates = None,
+    gaps: Gaps = None,
+    max_gap: MaxGap = None,
+    bad_rows: BadRows = None,
+    verbose: Verbose = False,
+) -> None:
+    """Show what seqcast reads from a file: layout, dates, repairs, statistics, a sparkline."""
+    with user_errors(verbose):
+        load = _load_options(data_format, date_col, duplicates, gaps, max_gap, bad_rows)
+        loaded = read_prices(data, target, LoadOptions(**load))
+        out = _stdout()
+        for line in describe(loaded, str(data)):
+            out.print(line, markup=False)
+
+
+def _load_options(
+    data_format: str | None,
+    date_col: str | None,
+    duplicates: str | None,
+    gaps: str | None,
+    max_gap: int | None,
+    bad_rows: str | None,
+) -> dict[str, Any]:
+    given = {
+        "format": data_format,
+        "date_col": date_col,
+        "duplicates": duplicates,
+        "gaps": gaps,
+        "max_gap": max_gap,
+        "bad_rows": bad_rows,
+    }
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def _fit_done(model: str, seed: int, seconds: float) -> None:
     typer.echo(f"{model} seed {seed} done ({seconds:.1f}s)", err=True)
 
@@ -220,7 +309,7 @@ def _show(result: RunResult, directory: Path | None) -> None:
     out, table = _stdout(), result.table
     first, last, cutoff = table.index[0].date(), table.index[-1].date(), table["cutoff"].iloc[0]
     title = (
-        f"One-step forecasts of {result.config.target}, {first} .. {last}"
+        f"One-step forecasts of {result.series_name}, {first} .. {last}"
         f" ({len(table)} days; trained up to {cutoff.date()})"
     )
     out.print(scores_table(result.scores, title))

@@ -1,39 +1,102 @@
-"""Load a daily price file into one clean, date-indexed series.
+"""Load a price file into one clean daily series: parse, validate, repair (saying so), or
+refuse with one line naming the file, line and column.
 
-One entry point, `load_prices`, so every command reads data the same way.
+`load_prices` is the single entry point every command uses.
 """
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
+from seqcast.formats import RawTable, find_column, read_table
 
-DATE_COLUMN = "Date"
+CHOICES = {
+    "duplicates": ("error", "first", "last"),
+    "gaps": ("ffill", "drop", "error"),
+    "bad_rows": ("error", "drop"),
+}
+_SUFFIXES = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 
 
-def load_prices(path: str | Path, target: str = "Close", date_col: str = DATE_COLUMN) -> pd.Series:
-    """Read a Yahoo-style daily CSV and return `target` as a float Series indexed by date.
+class DataWarning(UserWarning):
+    """A repair seqcast made to the data; the CLI prints each one."""
 
-    Rows are sorted by date; anything that cannot be trusted raises `SeqcastError`
-    naming the file, row and column.
+
+@dataclass(frozen=True)
+class LoadOptions:
+    format: str = "auto"  # a layout name from seqcast.formats, or auto-detect
+    date_col: str | None = None  # the time-stamp column, for files no layout describes
+    duplicates: str = "error"  # two rows for one day: error, or keep the first/last
+    gaps: str = "ffill"  # missing days: carry the last price forward, drop, or error
+    max_gap: int = 7  # the longest run of missing days ffill may paper over
+    bad_rows: str = "error"  # unusable prices (empty, text, <= 0): error, or drop the row
+
+    def __post_init__(self) -> None:
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise SeqcastError(f"--{name.replace('_', '-')} must be one of {allowed}")
+        if self.max_gap < 1:
+            raise SeqcastError("--max-gap must be at least 1 day")
+
+
+LOAD_KEYS = tuple(f.name for f in fields(LoadOptions))
+
+
+@dataclass
+class Loaded:
+    series: pd.Series  # float, indexed by consecutive UTC dates (unless gaps='drop')
+    layout: str  # the layout that was read
+    notes: list[str] = field(default_factory=list)  # every repair, in words
+
+
+def load_prices(path: str | Path, target: str | None = None, **options: object) -> pd.Series:
+    """Read a daily (or intraday) price file and return `target` as a date-indexed series.
+
+    `target` defaults to the layout's price column (Close, price, Price...); `options` are
+    the fields of `LoadOptions`. Every repair is issued as a `DataWarning`.
     """
-    path = Path(path)
-    frame = _read_csv(path)
-    for column in (date_col, target):
-        if column not in frame.columns:
+    loaded = read_prices(path, target, LoadOptions(**options))  # type: ignore[arg-type]
+    for note in loaded.notes:
+        warnings.warn(f"{path}: {note}", DataWarning, stacklevel=2)
+    return loaded.series
+
+
+def read_prices(
+    path: str | Path, target: str | None = None, options: LoadOptions | None = None
+) -> Loaded:
+    """`load_prices`, returning the repairs as notes instead of warnings."""
+    path, options = Path(path), options or LoadOptions()
+    raw = read_table(path, options.format, options.date_col)
+    date_col = _column(path, raw, raw.layout.date_col or None, "--date-col")
+    target_col = _column(path, raw, target or raw.layout.target or None, "--target-col")
+    notes: list[str] = []
+    raw = _drop_empty_rows(raw, date_col, notes)
+    stamps = _parse_stamps(path, raw, date_col)
+    values = _parse_numbers(raw.frame[target_col])
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = f"{raw.unit} {raw.lines[i]}, column '{target_col}'"
+        shown = raw.frame[target_col].iloc[i].strip() or "empty"
+        if options.bad_rows == "error":
             raise SeqcastError(
-                f"{path}: no column '{column}' (columns are: {', '.join(map(str, frame.columns))});"
-                " choose the target with --target"
+                f"{path}: {where}: price '{shown}' is not a positive number ({bad.sum()} such"
+                f" row{'s' if bad.sum() > 1 else ''}); fix them, or drop them with --bad-rows drop"
             )
-    dates = _parse_dates(path, frame[date_col], date_col)
-    values = _parse_prices(path, frame[target], target)
-    series = pd.Series(values, index=pd.DatetimeIndex(dates, name="date"), name=target)
-    _check_unique(path, series)
-    return series.sort_index()
+        notes.append(f"dropped {bad.sum()} rows with unusable prices (first: {where}, '{shown}')")
+    series = pd.Series(values[~bad], index=stamps[~bad], name=target_col)
+    lines = raw.lines[~bad]
+    series, lines = _to_daily(series, lines, notes)
+    series = _dedupe(path, series, lines, raw.unit, options.duplicates, notes)
+    series = _fill_gaps(path, series, options, notes)
+    series.index.name = "date"
+    return Loaded(series, raw.layout.name, notes)
 
 
 def check_length(series: pd.Series, needed: int, source: str, what: str) -> None:
@@ -45,58 +108,133 @@ def check_length(series: pd.Series, needed: int, source: str, what: str) -> None
         )
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise SeqcastError(f"{path}: file not found; give the price CSV with --data")
-    try:
-        frame = pd.read_csv(
-            path, skipinitialspace=True, encoding="utf-8-sig", dtype=str, keep_default_na=False
+def _column(path: Path, raw: RawTable, name: str | None, option: str) -> str:
+    if name is None:
+        raise SeqcastError(f"{path}: which column? name it with {option}")
+    found = find_column(raw.frame.columns, name)
+    if found is None:
+        raise SeqcastError(
+            f"{path}: no column '{name}' (columns are: {', '.join(raw.frame.columns)});"
+            f" choose one with {option}"
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SeqcastError(f"{path}: not a readable CSV ({reason})") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise SeqcastError(f"{path}: no data rows")
-    return frame
+    return found
 
 
-def _row(position: int) -> int:
-    """Line number in the file of data row `position` (the header is line 1)."""
-    return position + 2
+def _drop_empty_rows(raw: RawTable, date_col: str, notes: list[str]) -> RawTable:
+    """Rows with a date but no values (Yahoo's all-'null' days, minutes without trades in
+    intraday files, blank lines) are missing data, not errors."""
+    values = raw.frame.drop(columns=[date_col])
+    cells = values.apply(lambda c: c.str.strip().str.lower())
+    empty = cells.isin(["", "null", "nan", "none", "-"]).all(axis=1).to_numpy()
+    if not empty.any():
+        return raw
+    notes.append(
+        f"skipped {empty.sum()} rows without values (first: {raw.unit} {raw.lines[empty][0]})"
+    )
+    kept = raw.frame[~empty].reset_index(drop=True)
+    return RawTable(raw.layout, kept, raw.lines[~empty], raw.unit)
 
 
-def _parse_dates(path: Path, raw: pd.Series, column: str) -> pd.DatetimeIndex:
-    dates = pd.to_datetime(raw, errors="coerce", format="ISO8601")
-    bad = np.flatnonzero(dates.isna().to_numpy())
+def _parse_stamps(path: Path, raw: RawTable, column: str) -> pd.DatetimeIndex:
+    """Time stamps as naive UTC: unix seconds or milliseconds, the layout's date formats,
+    or ISO 8601 (zone offsets and a trailing 'UTC' are converted)."""
+    cells = raw.frame[column].str.strip()
+    if len(cells) and cells.str.fullmatch(r"\d{9,13}(\.\d+)?").all():
+        numbers = cells.astype(float)
+        unit = "ms" if numbers.max() > 1e11 else "s"
+        return pd.DatetimeIndex(pd.to_datetime(numbers, unit=unit))
+    for fmt in raw.layout.date_formats:
+        parsed = pd.to_datetime(cells, format=fmt, errors="coerce")
+        if parsed.notna().all():
+            return pd.DatetimeIndex(parsed)
+    parsed = pd.to_datetime(
+        cells.str.replace(r"\s*UTC$", "+00:00", regex=True),
+        format="ISO8601",
+        utc=True,
+        errors="coerce",
+    )
+    bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         i = int(bad[0])
+        expected = " or ".join([*raw.layout.date_formats, "YYYY-MM-DD"])
         raise SeqcastError(
-            f"{path}: line {_row(i)}, column '{column}': '{raw.iloc[i]}' is not a date"
-            " (expected YYYY-MM-DD); fix or remove that row"
+            f"{path}: {raw.unit} {raw.lines[i]}, column '{column}': '{cells.iloc[i]}' is not a"
+            f" date (expected {expected}); fix or remove that row"
         )
-    return pd.DatetimeIndex(dates).normalize()
+    return pd.DatetimeIndex(parsed).tz_convert("UTC").tz_localize(None)
 
 
-def _parse_prices(path: Path, raw: pd.Series, column: str) -> np.ndarray:
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
-    if bad.size:
-        i = int(bad[0])
-        shown = raw.iloc[i].strip() or "empty"
-        raise SeqcastError(
-            f"{path}: line {_row(i)}, column '{column}': price '{shown}' is not a positive number"
-            f" ({bad.size} such row{'s' if bad.size > 1 else ''}); fix or remove them"
-        )
-    return values
+def _parse_numbers(cells: pd.Series) -> np.ndarray:
+    """Numbers as exporters print them: '93,557.2', '1.5K', '0.84%', '  42 '."""
+    text = cells.str.strip().str.replace(",", "", regex=False).str.rstrip("%")
+    suffix = text.str[-1:].str.upper()
+    scale = suffix.map(_SUFFIXES).fillna(1.0).to_numpy(dtype=float)
+    digits = text.where(~suffix.isin(list(_SUFFIXES)), text.str[:-1])
+    return pd.to_numeric(digits, errors="coerce").to_numpy(dtype=float) * scale
 
 
-def _check_unique(path: Path, series: pd.Series) -> None:
+def _to_daily(
+    series: pd.Series, lines: np.ndarray, notes: list[str]
+) -> tuple[pd.Series, np.ndarray]:
+    """Intraday rows become one close per UTC day: the last price of the day."""
+    days = series.index.normalize()
+    if not (series.index != days).any():
+        return series.set_axis(days), lines
+    order = np.argsort(series.index.to_numpy(), kind="stable")
+    ordered = series.iloc[order]
+    daily = ordered.groupby(ordered.index.normalize()).last()
+    last_lines = pd.Series(lines[order], index=ordered.index.normalize()).groupby(level=0).last()
+    notes.append(
+        f"resampled {len(series)} intraday rows to {len(daily)} daily closes"
+        " (the last price of each UTC day)"
+    )
+    return daily, last_lines.to_numpy()
+
+
+def _dedupe(
+    path: Path, series: pd.Series, lines: np.ndarray, unit: str, policy: str, notes: list[str]
+) -> pd.Series:
+    if not series.index.is_monotonic_increasing:
+        order = np.argsort(series.index.to_numpy(), kind="stable")
+        series, lines = series.iloc[order], lines[order]
+        notes.append("rows were not in date order; sorted oldest first")
     duplicated = series.index.duplicated(keep=False)
-    if duplicated.any():
-        first = series.index[duplicated][0]
-        lines = [_row(int(i)) for i in np.flatnonzero(series.index == first)]
+    if not duplicated.any():
+        return series
+    first = series.index[duplicated][0]
+    where = [int(n) for n in lines[series.index == first]]
+    if policy == "error":
         raise SeqcastError(
-            f"{path}: date {first.date()} appears more than once (lines {lines});"
-            " keep one row per day"
+            f"{path}: date {first.date()} appears more than once ({unit}s {where});"
+            " keep one row per day, or choose one with --duplicates first|last"
         )
+    kept = series[~series.index.duplicated(keep=policy)]
+    notes.append(
+        f"kept the {policy} of {len(series) - len(kept)} duplicate-day rows (first: {first.date()})"
+    )
+    return kept
+
+
+def _fill_gaps(path: Path, series: pd.Series, options: LoadOptions, notes: list[str]) -> pd.Series:
+    if series.empty:
+        raise SeqcastError(f"{path}: no usable rows")
+    steps = np.diff(series.index.to_numpy()).astype("timedelta64[D]").astype(int)
+    missing = int((steps - 1).sum())
+    if missing == 0 or options.gaps == "drop":
+        if missing:
+            notes.append(f"{missing} missing days left out (--gaps drop): windows skip them")
+        return series
+    longest = int(steps.max()) - 1
+    start = series.index[int(np.argmax(steps))] + pd.Timedelta(days=1)
+    if options.gaps == "error" or longest > options.max_gap:
+        raise SeqcastError(
+            f"{path}: {longest} days missing from {start.date()}"
+            f" ({missing} missing in all); allow filling with --gaps ffill --max-gap {longest},"
+            " or --gaps drop"
+        )
+    notes.append(
+        f"filled {missing} missing days with the last known price (longest gap {longest} days,"
+        f" from {start.date()})"
+    )
+    full = pd.date_range(series.index[0], series.index[-1], freq="D")
+    return series.reindex(full).ffill()

@@ -36,6 +36,7 @@ class RunResult:
     table: pd.DataFrame  # date-indexed: cutoff, y, <model>, naive
     scores: pd.DataFrame  # one row per model: every metric of seqcast.metrics.score
     next_day: pd.Series  # the forecast for the day after the data ends
+    series_name: str  # the column forecast
 
     @property
     def model(self) -> str:
@@ -45,7 +46,7 @@ class RunResult:
 def run_experiment(config: RunConfig, verbose: bool = False) -> RunResult:
     """Train on everything before the last `test_days`, forecast each test day one step
     ahead, score against the naive forecast, and forecast the next day."""
-    series = load_prices(config.data, config.target)
+    series = load_prices(config.data, config.target, **config.load)
     forecaster = NeuralForecaster(**{**config.forecaster, "verbose": verbose})
     needed = forecaster.min_history() + forecaster.val_days + config.test_days + 1
     check_length(series, needed, config.data, "the window, validation and test period")
@@ -65,7 +66,7 @@ def predict_from_run(run_dir: str | Path, data: str | Path | None = None) -> Run
     if data is not None:
         config = RunConfig.from_dict({**config.to_dict(), "data": str(data)})
     forecaster = load_checkpoint(run_dir)
-    series = load_prices(config.data, config.target)
+    series = load_prices(config.data, config.target, **config.load)
     needed = forecaster.min_history() + config.test_days
     check_length(series, needed, config.data, "the saved model's window and test period")
     cutoff = pd.Timestamp(saved["cutoff"])
@@ -79,7 +80,8 @@ def _finish(
 ) -> RunResult:
     train = series[series.index <= table["cutoff"].iloc[0]]
     scores = score_table(table, [forecaster.name, "naive"], train)
-    return RunResult(config, forecaster, table, scores, forecaster.forecast(series))
+    next_day = forecaster.forecast(series)
+    return RunResult(config, forecaster, table, scores, next_day, str(series.name))
 
 
 def save_run(result: RunResult, directory: str | Path) -> Path:
@@ -90,7 +92,7 @@ def save_run(result: RunResult, directory: str | Path) -> Path:
         {"true": table["y"], "predicted": table[model], "naive": table["naive"]}
     )
     history = pd.DataFrame([vars(log) for log in result.forecaster.history_])
-    title = f"{model}: one-step forecasts of {result.config.target}, last {len(table)} days"
+    title = f"{model}: one-step forecasts of {result.series_name}, last {len(table)} days"
     files = {
         "config.json": to_json(
             {

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from rich.table import Table
+
+from seqcast.data import Loaded
+from seqcast.formats import LAYOUTS
+
+SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def format_cell(column: str, value: float) -> str:
@@ -60,3 +66,32 @@ def verdict(scores: pd.DataFrame) -> str:
         for model, row in winners.iterrows()
     ]
     return "Beats the naive forecast on MAE: " + "; ".join(parts) + "."
+
+
+def sparkline(series: pd.Series, width: int = 60) -> str:
+    """The series in one line of block characters (means of `width` equal chunks)."""
+    chunks = np.array_split(series.to_numpy(dtype=float), min(width, len(series)))
+    means = np.array([chunk.mean() for chunk in chunks])
+    span = means.max() - means.min()
+    levels = np.zeros(len(means), int) if span == 0 else (means - means.min()) / span * 7.999
+    return "".join(SPARKS[int(level)] for level in levels)
+
+
+def describe(loaded: Loaded, source: str) -> list[str]:
+    """What `seqcast inspect` prints about a loaded file."""
+    s = loaded.series
+    returns = np.diff(np.log(s.to_numpy()))
+    return [
+        f"file:     {source}",
+        f"layout:   {loaded.layout} ({LAYOUTS[loaded.layout].about})",
+        f"column:   {s.name}",
+        f"dates:    {s.index[0].date()} .. {s.index[-1].date()} ({len(s):,} days)",
+        *(f"repair:   {note}" for note in loaded.notes or ["none needed"]),
+        f"min:      {s.min():,.2f} on {s.idxmin().date()}",
+        f"max:      {s.max():,.2f} on {s.idxmax().date()}",
+        f"last:     {s.iloc[-1]:,.2f}",
+        f"daily log-return: mean {returns.mean():+.4%}, std {returns.std():.4%}"
+        if len(returns)
+        else "daily log-return: -",
+        f"shape:    {sparkline(s)}",
+    ]

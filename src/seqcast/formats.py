@@ -1,0 +1,181 @@
+"""Price-file layouts: read the bytes, find the header, recognise who exported the file.
+
+Every layout comes out the same way: a table of text cells plus where each row stood in the
+file, so that errors can name the line. Parsing values is `data.py`'s job.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from seqcast.errors import SeqcastError
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    date_col: str  # where the time stamps are
+    target: str  # the price column a forecast wants by default
+    about: str  # one line for `inspect` and --help
+    date_formats: tuple[str, ...] = ()  # tried in order before ISO 8601; none = ISO only
+    newest_first: bool = False  # the exporter writes the latest row first
+
+
+LAYOUTS: dict[str, Layout] = {
+    "yahoo": Layout("yahoo", "Date", "Close", "Yahoo Finance export"),
+    "coingecko": Layout("coingecko", "snapped_at", "price", "CoinGecko export"),
+    "cryptodatadownload": Layout(
+        "cryptodatadownload", "date", "close", "CryptoDataDownload export", newest_first=True
+    ),
+    "investing": Layout(
+        "investing",
+        "Date",
+        "Price",
+        "Investing.com export",
+        ("%m/%d/%Y", "%b %d, %Y"),
+        newest_first=True,
+    ),
+    "kaggle-intraday": Layout(
+        "kaggle-intraday", "Timestamp", "Close", "Kaggle intraday OHLC with unix Timestamp"
+    ),
+    "generic": Layout("generic", "", "", "any CSV, with --date-col and --target-col"),
+}
+FORMATS = ("auto", *LAYOUTS)
+
+
+@dataclass
+class RawTable:
+    layout: Layout
+    frame: pd.DataFrame  # every cell as text, columns stripped of spaces
+    lines: np.ndarray  # the file line (or Parquet row) of each frame row
+    unit: str  # "line" for text files, "row" for Parquet
+
+
+def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> RawTable:
+    """Read `path` (CSV, optionally .gz/.zip, or Parquet) and recognise its layout."""
+    if fmt not in FORMATS:
+        raise SeqcastError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+    if not path.is_file():
+        raise SeqcastError(f"{path}: file not found; give the price file with --data")
+    data = path.read_bytes()
+    if data[:4] == b"PAR1":
+        frame, skip, unit = _read_parquet(path, data), 0, "row"
+    else:
+        text = _decode(path, _decompress(path, data))
+        skip = _preamble_lines(text)
+        frame, unit = _read_csv(path, text, skip), "line"
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise SeqcastError(f"{path}: no data rows")
+    layout = LAYOUTS[fmt] if fmt != "auto" else detect(frame.columns, date_col)
+    if date_col:
+        layout = Layout(
+            layout.name,
+            date_col,
+            layout.target,
+            layout.about,
+            layout.date_formats,
+            layout.newest_first,
+        )
+    first = skip + 2 if unit == "line" else 1  # the header is on line skip + 1
+    return RawTable(layout, frame, np.arange(len(frame)) + first, unit)
+
+
+def detect(columns: pd.Index | list[str], date_col: str | None = None) -> Layout:
+    """The layout whose header this is; `generic` when a date column is named."""
+    have = {str(c).strip().lower() for c in columns}
+    if {"snapped_at", "price"} <= have:
+        return LAYOUTS["coingecko"]
+    if {"unix", "date", "symbol", "close"} <= have:
+        return LAYOUTS["cryptodatadownload"]
+    if {"date", "price", "open", "high", "low", "change %"} <= have:
+        return LAYOUTS["investing"]
+    if {"timestamp", "open", "high", "low", "close"} <= have:
+        return LAYOUTS["kaggle-intraday"]
+    if {"date", "close"} <= have:
+        return LAYOUTS["yahoo"]
+    if date_col:
+        return LAYOUTS["generic"]
+    raise SeqcastError(
+        f"unrecognised layout (columns: {', '.join(map(str, columns))});"
+        " name the columns with --date-col and --target-col"
+    )
+
+
+def find_column(columns: pd.Index, name: str) -> str | None:
+    """`name` as spelled in the file, matched without regard to case or spaces."""
+    wanted = name.strip().lower()
+    return next((c for c in columns if c.strip().lower() == wanted), None)
+
+
+def _decompress(path: Path, data: bytes) -> bytes:
+    try:
+        if data[:2] == b"\x1f\x8b":
+            return gzip.decompress(data)
+        if data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = [m for m in archive.namelist() if not m.endswith("/")]
+                if len(members) != 1:
+                    raise SeqcastError(
+                        f"{path}: the zip holds {len(members)} files; it must hold exactly one"
+                    )
+                return archive.read(members[0])
+    except SeqcastError:
+        raise
+    except Exception as exc:  # zlib and zipfile raise many types for damaged archives
+        raise SeqcastError(f"{path}: damaged archive ({exc})") from None
+    return data
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise SeqcastError(f"{path}: binary data, not a CSV or Parquet file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SeqcastError(
+            f"{path}: byte {exc.start} is not UTF-8 text; save the file as UTF-8 CSV"
+        ) from None
+
+
+def _preamble_lines(text: str) -> int:
+    """Lines before the header: a first line without commas (CryptoDataDownload's address)
+    above one with them."""
+    head = text.split("\n", 2)
+    return 1 if len(head) > 1 and "," not in head[0] and "," in head[1] else 0
+
+
+def _read_csv(path: Path, text: str, skip: int) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            skiprows=skip,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            skip_blank_lines=False,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SeqcastError(f"{path}: not a readable CSV ({reason})") from None
+
+
+def _read_parquet(path: Path, data: bytes) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except ImportError:
+        raise SeqcastError(
+            f"{path}: reading Parquet needs pyarrow; pip install 'seqcast[parquet]'"
+        ) from None
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise SeqcastError(f"{path}: not a readable Parquet file ({exc})") from None
+    frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    return frame.astype(str).replace({"nan": "", "NaT": "", "None": ""})

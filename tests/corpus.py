@@ -1,0 +1,121 @@
+"""Small price files in every layout seqcast reads, generated from one series.
+
+Each writer returns the file's bytes; every layout of the same series must load to the same
+daily closes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+
+import numpy as np
+import pandas as pd
+
+
+def base_series(n: int = 40, seed: int = 3) -> pd.Series:
+    """Daily closes with 2 decimals (what every exporter can print exactly), a few whole."""
+    rng = np.random.default_rng(seed)
+    close = np.round(20000 * np.exp(np.cumsum(rng.normal(0, 0.03, n))), 2)
+    close[::7] = np.round(close[::7])  # some prices are whole dollars
+    return pd.Series(close, index=pd.date_range("2021-03-01", periods=n, name="date"))
+
+
+def yahoo(s: pd.Series) -> bytes:
+    rows = ["Date,Open,High,Low,Close,Adj Close,Volume"]
+    for day, c in s.items():
+        rows.append(f"{day:%Y-%m-%d},{c:.6f},{c * 1.01:.6f},{c * 0.99:.6f},{c:.6f},{c:.6f},1000")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def coingecko(s: pd.Series) -> bytes:
+    rows = ["snapped_at,price,market_cap,total_volume"]
+    rows += [f"{day:%Y-%m-%d} 00:00:00 UTC,{c!r},{c * 1.9e7!r},{c * 1e4!r}" for day, c in s.items()]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def cryptodatadownload(s: pd.Series) -> bytes:
+    rows = [
+        "https://www.CryptoDataDownload.com",
+        "unix,date,symbol,open,high,low,close,Volume BTC,Volume USD",
+    ]
+    for day, c in s.iloc[::-1].items():  # newest first
+        price = f"{c:.0f}" if c == round(c) else f"{c:.2f}"  # whole prices print bare
+        unix = int(day.timestamp()) * 1000
+        rows.append(
+            f"{unix},{day:%Y-%m-%d},BTC/USD,{price},{price},{price},{price},12.5,{c * 12.5:.2f}"
+        )
+    return ("\n".join(rows) + "\n").encode()
+
+
+def investing(s: pd.Series) -> bytes:
+    rows = ['"Date","Price","Open","High","Low","Vol.","Change %"']
+    previous = s.shift(1)
+    for day, c in s.iloc[::-1].items():
+        change = 0.0 if np.isnan(previous[day]) else 100 * (c / previous[day] - 1)
+        rows.append(
+            f'"{day:%m/%d/%Y}","{c:,.2f}","{c:,.2f}","{c:,.2f}","{c:,.2f}","93.56K","{change:.2f}%"'
+        )
+    return ("\ufeff" + "\n".join(rows) + "\n").encode()
+
+
+def kaggle_cleaned(s: pd.Series) -> bytes:
+    rows = ["SNo,Date,Price,Open,High,Low,Vol.,Change %"]
+    for i, (day, c) in enumerate(s.iloc[::-1].items()):
+        rows.append(f'{i},"{day:%b %d, %Y}","{c:,.2f}","{c:,.2f}","{c:,.2f}","{c:,.2f}",1.2M,0.5%')
+    return ("\n".join(rows) + "\n").encode()
+
+
+def kaggle_intraday(s: pd.Series) -> bytes:
+    """Hourly bars with unix seconds; the day's last bar closes at the day's close, and some
+    hours have no trades (NaN), as in the Kaggle Bitstamp files."""
+    rows = ["Timestamp,Open,High,Low,Close,Volume_(BTC),Volume_(Currency),Weighted_Price"]
+    for day, c in s.items():
+        for hour in range(24):
+            stamp = int((day + pd.Timedelta(hours=hour)).timestamp())
+            if hour == 5:
+                rows.append(f"{stamp},NaN,NaN,NaN,NaN,NaN,NaN,NaN")
+                continue
+            price = c if hour == 23 else c * (1 + 0.001 * (hour - 12))
+            rows.append(f"{stamp},{price!r},{price!r},{price!r},{price!r},1.0,{price!r},{price!r}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def generic(s: pd.Series) -> bytes:
+    rows = ["when,btc_usd,note"]
+    rows += [f" {day:%Y-%m-%d} , {c!r} ,x" for day, c in s.items()]  # stray spaces
+    return ("\n".join(rows) + "\n").encode()
+
+
+def parquet(s: pd.Series) -> bytes:
+    frame = pd.DataFrame({"Date": s.index, "Close": s.to_numpy(), "Volume": 1000})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data)
+
+
+def zipped(data: bytes, name: str = "prices.csv") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+# name -> (writer, file name, extra load options, detected layout)
+LAYOUT_FILES = {
+    "yahoo": (yahoo, "BTC-USD.csv", {}, "yahoo"),
+    "coingecko": (coingecko, "btc-usd-max.csv", {}, "coingecko"),
+    "cryptodatadownload": (cryptodatadownload, "Bitstamp_BTCUSD_d.csv", {}, "cryptodatadownload"),
+    "investing": (investing, "Bitcoin Historical Data.csv", {}, "investing"),
+    "kaggle-cleaned": (kaggle_cleaned, "BTC_cleaned.csv", {}, "investing"),
+    "kaggle-intraday": (kaggle_intraday, "bitstamp_1h.csv", {}, "kaggle-intraday"),
+    "generic": (generic, "mine.csv", {"date_col": "when", "target": "btc_usd"}, "generic"),
+    "parquet": (parquet, "prices.parquet", {}, "yahoo"),
+    "gzip": (lambda s: gz(yahoo(s)), "prices.csv.gz", {}, "yahoo"),
+    "zip": (lambda s: zipped(yahoo(s)), "prices.zip", {}, "yahoo"),
+}
