@@ -69,12 +69,15 @@ def test_naive_repeats_yesterday(series: pd.Series) -> None:
 
 
 def test_neural_training_too_short_is_a_clear_error(series: pd.Series) -> None:
-    with pytest.raises(SeqcastError, match="training needs more than 10 days"):
-        NeuralForecaster(**TINY).fit(series.iloc[:10])
+    with pytest.raises(SeqcastError, match=r"needs more than 10 days .* plus 20 validation days"):
+        NeuralForecaster(**TINY).fit(series.iloc[:30])
 
 
-def test_presets_use_their_transform_unless_overridden() -> None:
-    assert NeuralForecaster().resolved_transform() == "price"
-    assert NeuralForecaster(model="gru").resolved_transform() == "log_return"
-    assert NeuralForecaster(model="gru", transform="price").resolved_transform() == "price"
-    assert NeuralForecaster(layers="gru:4, dense:1").resolved_transform() == "price"
+def test_presets_supply_settings_unless_overridden() -> None:
+    tutorial = {"transform": "price", "loss": "mse", "val_days": 0, "patience": None}
+    assert NeuralForecaster().resolved() == tutorial
+    assert NeuralForecaster(layers="gru:4, dense:1", model="gru").resolved() == tutorial
+    family = {"transform": "log_return", "loss": "mae", "val_days": 180, "patience": 5}
+    assert NeuralForecaster(model="gru").resolved() == family
+    mine = NeuralForecaster(model="gru", transform="price", loss="huber", val_days=0, patience=0)
+    assert mine.resolved() == {**tutorial, "loss": "huber"}

@@ -27,7 +27,7 @@ def test_changing_the_future_moves_no_earlier_forecast(
     test_days, cutoff = 40, 15  # prices from the 15th test day on are multiplied by 10
 
     def run(prices: pd.Series) -> tuple[pd.DataFrame, NeuralForecaster]:
-        models = {"m": NeuralForecaster(**TINY, **params), "naive": NaiveForecaster()}
+        models = {"m": NeuralForecaster(**{**TINY, **params}), "naive": NaiveForecaster()}
         table, fitted = backtest(prices, models, test_days, refit_every=refit_every)
         return table, fitted["m"]  # type: ignore[return-value]
 

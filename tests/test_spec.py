@@ -12,7 +12,12 @@ def test_tutorial_preset_is_exactly_the_tutorial_stack() -> None:
         LayerSpec("dropout", rate=0.2),
         LayerSpec("dense", units=1),
     )
-    assert PRESETS["tutorial"].transform == "price"
+    assert PRESETS["tutorial"].settings == {
+        "transform": "price",
+        "loss": "mse",
+        "val_days": 0,
+        "patience": None,
+    }
 
 
 def test_parse_all_kinds() -> None:

@@ -13,7 +13,7 @@ from rich.console import Console
 from seqcast.base import Forecaster
 from seqcast.errors import SeqcastError
 from seqcast.models import SpecNet
-from seqcast.spec import PRESETS, format_layers, parse_layers, resolve_layers
+from seqcast.spec import PRESETS, TUTORIAL_SETTINGS, format_layers, parse_layers, resolve_layers
 from seqcast.split import split_tail
 from seqcast.train import EpochLog, TrainConfig, fit_model, predict_model
 from seqcast.transforms import TargetTransform
@@ -24,8 +24,10 @@ class NeuralForecaster(Forecaster):
     """A sequence model (MLP, SimpleRNN, LSTM, GRU or any layer list) on sliding windows.
 
     The defaults are the tutorial's: its LSTM stack on MinMax-scaled prices, 60-day windows,
-    RMSprop, MSE, 50 epochs of batch 64. Scaling and training see only the series given to
-    `fit`; `val_days` holds its tail out for early stopping.
+    RMSprop, MSE, 50 epochs of batch 64. `transform`, `loss`, `val_days` and `patience` left
+    as None take the preset's choice (`spec.PRESETS`); `patience=0` turns early stopping off.
+    Scaling and training see only the series given to `fit`; `val_days` holds its tail out
+    for early stopping.
     """
 
     def __init__(
@@ -38,9 +40,9 @@ class NeuralForecaster(Forecaster):
         batch_size: int = 64,
         optimizer: str = "rmsprop",
         learning_rate: float | None = None,
-        loss: str = "mse",
+        loss: str | None = None,
         shuffle: bool = True,
-        val_days: int = 0,
+        val_days: int | None = None,
         patience: int | None = None,
         seed: int = 0,
         verbose: bool = False,
@@ -65,22 +67,33 @@ class NeuralForecaster(Forecaster):
         return self.model if not self.layers else "custom"
 
     def min_history(self) -> int:
-        return self.window + (0 if self.resolved_transform() == "price" else 1)
+        return self.window + (0 if self.resolved()["transform"] == "price" else 1)
 
-    def resolved_transform(self) -> str:
-        """The target transform in use: explicit, else the preset's, else the tutorial's."""
-        preset = PRESETS.get(self.model)
-        return self.transform or (preset.transform if preset and not self.layers else "price")
+    def resolved(self) -> dict[str, Any]:
+        """transform, loss, val_days and patience in use: explicit, else the preset's (for a
+        preset without custom layers), else the tutorial's."""
+        preset = PRESETS.get(self.model) if not self.layers else None
+        defaults = {**TUTORIAL_SETTINGS, **(preset.settings if preset else {})}
+        given = {
+            "transform": self.transform,
+            "loss": self.loss,
+            "val_days": self.val_days,
+            "patience": self.patience,
+        }
+        settings = {k: defaults[k] if v is None else v for k, v in given.items()}
+        settings["patience"] = settings["patience"] or None  # 0 = off
+        return settings
 
     def train_config(self) -> TrainConfig:
+        settings = self.resolved()
         return TrainConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
             optimizer=self.optimizer,
             learning_rate=self.learning_rate,
-            loss=self.loss,
+            loss=settings["loss"],
             shuffle=self.shuffle,
-            patience=self.patience,
+            patience=settings["patience"],
             seed=self.seed,
         )
 
@@ -90,19 +103,21 @@ class NeuralForecaster(Forecaster):
         config.check()
         if self.window < 1:
             raise SeqcastError(f"window must be at least 1 day, not {self.window}")
-        fit_part, _ = split_tail(y, self.val_days)
+        settings = self.resolved()
         first = self.min_history()
-        if len(fit_part) <= first:
+        if len(y) - settings["val_days"] <= first:
             raise SeqcastError(
-                f"training needs more than {first} days (window {self.window}) before"
-                f" validation, but has {len(fit_part)}; use a longer series or a smaller window"
+                f"training needs more than {first} days (window {self.window}) plus"
+                f" {settings['val_days']} validation days, but has {len(y)};"
+                " use a longer series, a smaller window or fewer --val-days"
             )
+        fit_part, _ = split_tail(y, settings["val_days"])
         values = np.asarray(y, dtype=float)
-        transform = TargetTransform(self.resolved_transform()).fit(values[: len(fit_part)])
+        transform = TargetTransform(settings["transform"]).fit(values[: len(fit_part)])
         z = transform.transform(values)
         X, target = make_windows(z, self.window, np.arange(first, len(fit_part)))
         validation = None
-        if self.val_days:
+        if settings["val_days"]:
             val_positions = np.arange(max(len(fit_part), first), len(values))
             validation = make_windows(z, self.window, val_positions)
 

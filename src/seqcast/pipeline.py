@@ -48,7 +48,7 @@ def run_experiment(config: RunConfig, verbose: bool = False) -> RunResult:
     ahead, score against the naive forecast, and forecast the next day."""
     series = load_prices(config.data, config.target, **config.load)
     forecaster = NeuralForecaster(**{**config.forecaster, "verbose": verbose})
-    needed = forecaster.min_history() + forecaster.val_days + config.test_days + 1
+    needed = forecaster.min_history() + forecaster.resolved()["val_days"] + config.test_days + 1
     check_length(series, needed, config.data, "the window, validation and test period")
     forecasters = {forecaster.name: forecaster, "naive": NaiveForecaster()}
     table, fitted = backtest(series, forecasters, config.test_days)
@@ -99,7 +99,7 @@ def save_run(result: RunResult, directory: str | Path) -> Path:
                 "config": {**result.config.to_dict(), "forecaster": _params(result.forecaster)},
                 "resolved": {
                     "layers": format_layers(result.forecaster.layers_),
-                    "transform": result.forecaster.resolved_transform(),
+                    **result.forecaster.resolved(),
                 },
                 "cutoff": str(table["cutoff"].iloc[0].date()),
             }
