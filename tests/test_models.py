@@ -1,33 +1,88 @@
+import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from seqcast.models import SpecNet
 from seqcast.spec import PRESETS, parse_layers, resolve_layers
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
-def test_every_family_maps_batch_of_windows_to_one_value(preset: str) -> None:
-    net = SpecNet(resolve_layers(preset, None), window=12)
-    assert net(torch.randn(5, 12, 1)).shape == (5, 1)
+@pytest.mark.parametrize("members", [1, 3])
+def test_every_family_maps_windows_to_one_value_per_member(preset: str, members: int) -> None:
+    net = SpecNet(resolve_layers(preset, None), window=12, seeds=list(range(members)))
+    assert net(torch.randn(members, 5, 12, 1)).shape == (members, 5)
 
 
 def test_dense_after_a_sequence_flattens_it() -> None:
-    net = SpecNet(parse_layers("gru:4:seq, dense:1"), window=7)
-    assert net.blocks[1].linear.in_features == 7 * 4
-    assert net(torch.randn(3, 7, 1)).shape == (3, 1)
+    net = SpecNet(parse_layers("gru:4:seq, dense:1"), window=7, seeds=[0])
+    assert net.blocks[1].weight.shape == (1, 7 * 4, 1)
+    assert net(torch.randn(1, 3, 7, 1)).shape == (1, 3)
 
 
-def test_tutorial_network_has_the_tutorial_parameter_count() -> None:
-    net = SpecNet(resolve_layers("tutorial", None), window=60)
-    # Keras counts one bias per gate; PyTorch keeps two (b_ih, b_hh), 4*units more per LSTM.
+def test_tutorial_network_has_the_keras_parameter_count() -> None:
+    net = SpecNet(resolve_layers("tutorial", None), window=60, seeds=[0])
     keras = (4 * (50 * (1 + 50) + 50)) + (4 * (100 * (50 + 100) + 100)) + (100 + 1)
-    extra = 4 * 50 + 4 * 100
-    assert sum(p.numel() for p in net.parameters()) == keras + extra
+    assert sum(p.numel() for p in net.parameters()) == keras  # one bias per gate, like Keras
 
 
 def test_lstm_starts_like_keras() -> None:
-    lstm = SpecNet(parse_layers("lstm:8, dense:1"), window=5).blocks[0].rnn
-    assert torch.all(lstm.bias_ih_l0[8:16] == 1.0)  # forget gate bias, as unit_forget_bias
-    assert torch.all(lstm.bias_ih_l0[:8] == 0.0) and torch.all(lstm.bias_hh_l0 == 0.0)
-    w = lstm.weight_hh_l0  # (4H, H) with orthonormal columns
-    torch.testing.assert_close(w.T @ w, torch.eye(8), atol=1e-5, rtol=0)
+    lstm = SpecNet(parse_layers("lstm:8, dense:1"), window=5, seeds=[0]).blocks[0]
+    assert torch.all(lstm.b_ih[0, 0, 8:16] == 1.0)  # forget gate bias, as unit_forget_bias
+    assert torch.all(lstm.b_ih[0, 0, :8] == 0.0) and torch.all(lstm.b_ih[0, 0, 16:] == 0.0)
+    w = lstm.w_hh[0]  # (H, 4H) with orthonormal rows
+    torch.testing.assert_close(w @ w.T, torch.eye(8), atol=1e-5, rtol=0)
+    bound = np.sqrt(6 / (1 + 32))  # Glorot uniform over the (1, 4H) kernel
+    assert lstm.w_ih.abs().max() <= bound
+
+
+def test_members_are_independent_of_their_company() -> None:
+    layers = resolve_layers("tutorial", None)
+    alone = SpecNet(layers, window=6, seeds=[5])
+    grouped = SpecNet(layers, window=6, seeds=[3, 5, 9])
+    for (name, a), (_, g) in zip(
+        alone.state_dict().items(), grouped.state_dict().items(), strict=True
+    ):
+        assert torch.equal(a[0], g[1]), name  # the same seed starts from the same weights
+    x = torch.randn(1, 4, 6, 1)
+    alone.train(), grouped.train()
+    torch.testing.assert_close(alone(x)[0], grouped(x.expand(3, -1, -1, -1))[1])  # same dropout
+
+
+@pytest.mark.parametrize(
+    "layers", ["lstm:6:seq, lstm:5, dense:1", "gru:6, dense:1", "rnn:6, dense:1"]
+)
+def test_single_member_equals_torch_nn(layers: str) -> None:
+    """A one-member network computes what the same layers in torch.nn compute."""
+    net = SpecNet(parse_layers(layers), window=9, seeds=[1]).eval()
+    x = torch.randn(4, 9, 1)
+    h = x
+    for block in net.blocks:
+        if hasattr(block, "w_ih"):
+            module = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[block.kind](
+                block.w_ih.shape[1], block.units, batch_first=True
+            )
+            with torch.no_grad():
+                module.weight_ih_l0.copy_(block.w_ih[0].T)
+                module.weight_hh_l0.copy_(block.w_hh[0].T)
+                module.bias_ih_l0.copy_(block.b_ih[0, 0])
+                hh = (
+                    block.b_hh[0, 0]
+                    if block.b_hh is not None
+                    else torch.zeros_like(block.b_ih[0, 0])
+                )
+                module.bias_hh_l0.copy_(hh)
+            out, _ = module(h)
+            h = out if block.return_sequences else out[:, -1]
+        elif hasattr(block, "weight"):
+            h = h.flatten(1) @ block.weight[0] + block.bias[0]
+    torch.testing.assert_close(net(x.unsqueeze(0))[0], h[:, 0], atol=1e-5, rtol=1e-5)
+
+
+def test_member_extraction_copies_weights() -> None:
+    net = SpecNet(parse_layers("gru:4, dense:1"), window=5, seeds=[1, 2])
+    second = net.member(1)
+    assert second.seeds == [2]
+    x = torch.randn(1, 3, 5, 1)
+    net.eval(), second.eval()
+    torch.testing.assert_close(second(x)[0], net(x.expand(2, -1, -1, -1))[1])

@@ -1,17 +1,19 @@
-"""Build a plain `nn.Module` from a layer spec: forward(x: (B, L, C)) -> (B, 1)."""
+"""Build a network from a layer spec: G independent copies ("members") in one module.
+
+forward(x: (G, B, L, C)) -> (G, B). One member is an ordinary model; several members are
+several seeds of the same model trained at once (grouped matrix products), each with its own
+initial weights and dropout masks drawn from its own seed, so a member's numbers do not
+depend on which other members it was trained with.
+"""
 
 from __future__ import annotations
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
+from seqcast.cells import GATES, GRUSequence, LSTMSequence, RNNSequence
 from seqcast.spec import LayerSpec
 
-_CELLS: dict[str, type[nn.LSTM] | type[nn.GRU] | type[nn.RNN]] = {
-    "lstm": nn.LSTM,
-    "gru": nn.GRU,
-    "rnn": nn.RNN,
-}
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "linear": nn.Identity,
     "relu": nn.ReLU,
@@ -23,64 +25,134 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
 
 
 class Recurrent(nn.Module):
-    """One recurrent layer; returns every step (B, L, H) or only the last one (B, H)."""
+    """One recurrent layer: (G, B, L, C) -> every step (G, B, L, H) or the last (G, B, H)."""
 
-    def __init__(self, kind: str, input_size: int, units: int, return_sequences: bool):
+    def __init__(self, kind: str, input_size: int, units: int, return_sequences: bool, groups: int):
         super().__init__()
-        self.rnn = _CELLS[kind](input_size, units, batch_first=True)
-        self.return_sequences = return_sequences
-        _keras_init(self.rnn, forget_bias=kind == "lstm")
+        width = GATES[kind] * units  # gates side by side: i f g o (LSTM), r z n (GRU)
+        self.kind, self.units, self.return_sequences = kind, units, return_sequences
+        self.w_ih = nn.Parameter(torch.empty(groups, input_size, width))
+        self.w_hh = nn.Parameter(torch.empty(groups, units, width))
+        self.b_ih = nn.Parameter(torch.zeros(groups, 1, width))
+        # GRU keeps the recurrent bias apart: it sits inside the reset gate's product.
+        self.b_hh = nn.Parameter(torch.zeros(groups, 1, width)) if kind == "gru" else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, _ = self.rnn(x)  # (B, L, H)
-        return out if self.return_sequences else out[:, -1]
+    def forward(self, x: Tensor) -> Tensor:
+        if self.kind == "lstm" and x.shape[0] == 1:
+            hs = self._lstm_fused(x)
+        elif self.kind == "gru":
+            hs = GRUSequence.apply(x, self.w_ih, self.w_hh, self.b_ih, self.b_hh)
+        else:
+            sequence = LSTMSequence if self.kind == "lstm" else RNNSequence
+            hs = sequence.apply(x, self.w_ih, self.w_hh, self.b_ih)
+        return hs if self.return_sequences else hs[:, :, -1]
+
+    def _lstm_fused(self, x: Tensor) -> Tensor:
+        """A single LSTM runs fastest through PyTorch's fused CPU kernel (oneDNN)."""
+        zeros = x.new_zeros(1, x.shape[1], self.units)
+        weights = [
+            self.w_ih[0].T,
+            self.w_hh[0].T,
+            self.b_ih[0, 0],
+            torch.zeros_like(self.b_ih[0, 0]),
+        ]
+        hs, _, _ = torch.lstm(
+            x[0], (zeros, zeros), weights, True, 1, 0.0, self.training, False, True
+        )
+        return hs.unsqueeze(0)
+
+    @torch.no_grad()
+    def reset_parameters(self, member: int, generator: torch.Generator) -> None:
+        """Keras' defaults: Glorot-uniform input weights, orthogonal recurrent weights, zero
+        biases and, for an LSTM, forget-gate bias 1 (unit_forget_bias)."""
+        nn.init.xavier_uniform_(self.w_ih[member], generator=generator)
+        nn.init.orthogonal_(self.w_hh[member], generator=generator)
+        self.b_ih[member].zero_()
+        if self.b_hh is not None:
+            self.b_hh[member].zero_()
+        if self.kind == "lstm":
+            self.b_ih[member, :, self.units : 2 * self.units] = 1.0
 
 
 class Dense(nn.Module):
-    """Keras' Dense; a sequence input is flattened first, so `dense` alone makes an MLP."""
+    """Keras' Dense for G members; a sequence input is flattened first (an MLP on the window)."""
 
-    def __init__(self, input_size: int, units: int, activation: str):
+    def __init__(self, input_size: int, units: int, activation: str, groups: int):
         super().__init__()
-        self.linear = nn.Linear(input_size, units)
+        self.weight = nn.Parameter(torch.empty(groups, input_size, units))
+        self.bias = nn.Parameter(torch.zeros(groups, 1, units))
         self.activation = _ACTIVATIONS[activation]()
-        nn.init.xavier_uniform_(self.linear.weight)
-        nn.init.zeros_(self.linear.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activation(self.linear(x.flatten(1)))  # (B, L*C) or (B, C) -> (B, units)
+    def forward(self, x: Tensor) -> Tensor:
+        flat = x.flatten(2)  # (G, B, L*C) or (G, B, C)
+        return self.activation(torch.baddbmm(self.bias, flat, self.weight))  # (G, B, units)
+
+    @torch.no_grad()
+    def reset_parameters(self, member: int, generator: torch.Generator) -> None:
+        nn.init.xavier_uniform_(self.weight[member], generator=generator)
+        self.bias[member].zero_()
+
+
+class Dropout(nn.Module):
+    """Dropout whose masks come from each member's own random stream."""
+
+    def __init__(self, rate: float):
+        super().__init__()
+        self.rate = rate
+        self.generators: list[torch.Generator] = []  # one per member, set by SpecNet
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.rate == 0.0:
+            return x
+        keep = 1.0 - self.rate
+        mask = x.new_empty(x.shape)  # contiguous: masks fill in logical order
+        for member, generator in enumerate(self.generators):
+            mask[member].bernoulli_(keep, generator=generator)
+        return x * mask / keep
 
 
 class SpecNet(nn.Module):
-    """The layers of a spec applied in order."""
+    """The layers of a spec, for one member per seed in `seeds`."""
 
-    def __init__(self, layers: tuple[LayerSpec, ...], window: int, n_features: int = 1):
+    def __init__(
+        self, layers: tuple[LayerSpec, ...], window: int, seeds: list[int], n_features: int = 1
+    ):
         super().__init__()
+        groups = len(seeds)
         blocks: list[nn.Module] = []
         size, steps = n_features, window  # the shape (steps, size) flowing into each layer
         for layer in layers:
-            if layer.kind in _CELLS:
-                blocks.append(Recurrent(layer.kind, size, layer.units, layer.return_sequences))
+            if layer.kind in GATES:
+                blocks.append(
+                    Recurrent(layer.kind, size, layer.units, layer.return_sequences, groups)
+                )
                 size, steps = layer.units, (steps if layer.return_sequences else 0)
             elif layer.kind == "dense":
-                blocks.append(Dense(size * max(steps, 1), layer.units, layer.activation))
+                blocks.append(Dense(size * max(steps, 1), layer.units, layer.activation, groups))
                 size, steps = layer.units, 0
             else:
-                blocks.append(nn.Dropout(layer.rate))
+                blocks.append(Dropout(layer.rate))
         self.blocks = nn.Sequential(*blocks)
+        self.layers, self.window, self.n_features = layers, window, n_features
+        self.seeds = list(seeds)
+        for member, seed in enumerate(seeds):
+            # Two streams per seed: one for the initial weights, one for dropout masks.
+            init = torch.Generator().manual_seed(seed)
+            for block in blocks:
+                if isinstance(block, Recurrent | Dense):
+                    block.reset_parameters(member, init)
+        self.reseed_dropout()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.blocks(x)  # (B, L, C) -> (B, 1)
+    def reseed_dropout(self) -> None:
+        for block in self.blocks:
+            if isinstance(block, Dropout):
+                block.generators = [torch.Generator().manual_seed(s + 7919) for s in self.seeds]
 
+    def forward(self, x: Tensor) -> Tensor:
+        return self.blocks(x).squeeze(-1)  # (G, B, L, C) -> (G, B)
 
-def _keras_init(rnn: nn.RNNBase, forget_bias: bool) -> None:
-    """Keras' defaults (glorot input weights, orthogonal recurrent weights, zero bias, LSTM
-    forget bias 1), so the tutorial's model starts where Keras would start it."""
-    for name, param in rnn.named_parameters():
-        if name.startswith("weight_ih"):
-            nn.init.xavier_uniform_(param)  # (gates*H, C): Keras' (C, gates*H) kernel, transposed
-        elif name.startswith("weight_hh"):
-            nn.init.orthogonal_(param)
-        else:
-            nn.init.zeros_(param)
-            if forget_bias and name.startswith("bias_ih"):
-                param.data[rnn.hidden_size : 2 * rnn.hidden_size] = 1.0  # gates: i, f, g, o
+    def member(self, index: int) -> SpecNet:
+        """Member `index` alone, as a one-member network with a copy of its weights."""
+        single = SpecNet(self.layers, self.window, [self.seeds[index]], self.n_features)
+        single.load_state_dict({k: v[index : index + 1] for k, v in self.state_dict().items()})
+        return single.train(self.training)

@@ -94,55 +94,16 @@ class NeuralForecaster(Forecaster):
             loss=settings["loss"],
             shuffle=self.shuffle,
             patience=settings["patience"],
-            seed=self.seed,
         )
 
     def fit(self, y: pd.Series) -> NeuralForecaster:
-        layers = resolve_layers(self.model, self.layers)
-        config = self.train_config()
-        config.check()
-        if self.window < 1:
-            raise SeqcastError(f"window must be at least 1 day, not {self.window}")
-        settings = self.resolved()
-        first = self.min_history()
-        if len(y) - settings["val_days"] <= first:
-            raise SeqcastError(
-                f"training needs more than {first} days (window {self.window}) plus"
-                f" {settings['val_days']} validation days, but has {len(y)};"
-                " use a longer series, a smaller window or fewer --val-days"
-            )
-        fit_part, _ = split_tail(y, settings["val_days"])
-        values = np.asarray(y, dtype=float)
-        transform = TargetTransform(settings["transform"]).fit(values[: len(fit_part)])
-        z = transform.transform(values)
-        X, target = make_windows(z, self.window, np.arange(first, len(fit_part)))
-        validation = None
-        if settings["val_days"]:
-            val_positions = np.arange(max(len(fit_part), first), len(values))
-            validation = make_windows(z, self.window, val_positions)
-
-        # A private RNG stream: the seed fixes weights, dropout and shuffling, and the
-        # caller's global torch RNG is left as it was.
-        with torch.random.fork_rng():
-            torch.manual_seed(self.seed)
-            network = SpecNet(layers, self.window)
-            history = fit_model(
-                network,
-                X,
-                target,
-                config,
-                validation,
-                _epoch_printer(config.epochs) if self.verbose else None,
-            )
-        self.layers_, self.transform_, self.network_ = layers, transform, network
-        self.history_: list[EpochLog] = history
-        self.is_fitted_ = True
+        fit_together([self], y)
         return self
 
     def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
         z = self.transform_.transform(values)
         X, _ = make_windows(z, self.window, positions)  # (N, window, 1)
-        z_hat = predict_model(self.network_, X)
+        z_hat = predict_model(self.network_, X)[0]
         return self.transform_.inverse_transform(z_hat, previous=values[positions - 1])
 
     # A checkpoint is a plain dict of weights plus the settings needed to rebuild the model.
@@ -163,7 +124,7 @@ class NeuralForecaster(Forecaster):
         self = cls(**meta["params"])
         self.layers_ = parse_layers(meta["layers"])
         self.transform_ = TargetTransform.from_state(meta["transform"])
-        self.network_ = SpecNet(self.layers_, self.window)
+        self.network_ = SpecNet(self.layers_, self.window, [self.seed])
         self.network_.load_state_dict(weights)
         self.network_.eval()
         self.history_ = [EpochLog(**log) for log in meta["history"]]
@@ -171,11 +132,52 @@ class NeuralForecaster(Forecaster):
         return self
 
 
+def fit_together(forecasters: list[NeuralForecaster], y: pd.Series) -> None:
+    """Fit forecasters that differ only in `seed` as one grouped network (one member per
+    seed). Each member gets exactly the data, initial weights, dropout masks and batch order
+    it would get alone, so results do not depend on the grouping; only the time does."""
+    head = forecasters[0]
+    params = {k: v for k, v in head.get_params().items() if k not in ("seed", "verbose")}
+    for other in forecasters[1:]:
+        if {k: v for k, v in other.get_params().items() if k not in ("seed", "verbose")} != params:
+            raise ValueError("fit_together needs forecasters that differ only in seed")
+    layers = resolve_layers(head.model, head.layers)
+    config = head.train_config()
+    config.check()
+    if head.window < 1:
+        raise SeqcastError(f"window must be at least 1 day, not {head.window}")
+    settings, first = head.resolved(), head.min_history()
+    if len(y) - settings["val_days"] <= first:
+        raise SeqcastError(
+            f"training needs more than {first} days (window {head.window}) plus"
+            f" {settings['val_days']} validation days, but has {len(y)};"
+            " use a longer series, a smaller window or fewer --val-days"
+        )
+    fit_part, _ = split_tail(y, settings["val_days"])
+    values = np.asarray(y, dtype=float)
+    transform = TargetTransform(settings["transform"]).fit(values[: len(fit_part)])
+    z = transform.transform(values)
+    X, target = make_windows(z, head.window, np.arange(first, len(fit_part)))
+    validation = None
+    if settings["val_days"]:
+        validation = make_windows(z, head.window, np.arange(max(len(fit_part), first), len(z)))
+
+    network = SpecNet(layers, head.window, [f.seed for f in forecasters])
+    printer = _epoch_printer(config.epochs) if head.verbose else None
+    histories = fit_model(network, X, target, config, validation, printer)
+    for member, forecaster in enumerate(forecasters):
+        forecaster.layers_, forecaster.transform_ = layers, transform
+        forecaster.network_ = network if len(forecasters) == 1 else network.member(member)
+        forecaster.history_ = histories[member]
+        forecaster.is_fitted_ = True
+
+
 _console = Console(stderr=True, highlight=False)
 
 
-def _epoch_printer(epochs: int) -> Callable[[EpochLog], None]:
-    def show(log: EpochLog) -> None:
+def _epoch_printer(epochs: int) -> Callable[[list[EpochLog]], None]:
+    def show(logs: list[EpochLog]) -> None:
+        log = logs[0]
         val = f"  val_loss {log.val_loss:.6f}" if log.val_loss is not None else ""
         _console.print(
             f"epoch {log.epoch:>3}/{epochs}  loss {log.loss:.6f}{val}  {log.seconds:.2f}s"

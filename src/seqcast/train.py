@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import torch
 from torch import nn
 
 from seqcast.errors import SeqcastError
+from seqcast.models import SpecNet
 
 OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd")
 LOSSES = ("mse", "mae", "huber")
@@ -27,7 +27,6 @@ class TrainConfig:
     loss: str = "mse"  # the tutorial's; mae and huber are robust to BTC's jumps
     shuffle: bool = True  # Keras shuffles each epoch by default
     patience: int | None = None  # early stopping on the validation tail; None = off
-    seed: int = 0  # same seed, same numbers (on the same machine)
 
     def check(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -61,78 +60,100 @@ def make_optimizer(config: TrainConfig, params: list[nn.Parameter]) -> torch.opt
 
 
 def make_loss(name: str) -> nn.Module:
-    return {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}[name]()
+    """Per-element loss; the loop averages it per member, so members stay independent."""
+    losses = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}
+    return losses[name](reduction="none")
 
 
 def fit_model(
-    model: nn.Module,
+    model: SpecNet,
     X: np.ndarray,
     y: np.ndarray,
     config: TrainConfig,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
-    on_epoch: Callable[[EpochLog], None] | None = None,
-) -> list[EpochLog]:
-    """Train `model` on windows X (N, L, C) -> y (N,); return the per-epoch log.
+    on_epoch: Callable[[list[EpochLog]], None] | None = None,
+) -> list[list[EpochLog]]:
+    """Train every member of `model` on windows X (N, L, C) -> y (N,); return each member's
+    per-epoch log.
 
-    With `patience` and a validation set, training stops once the validation loss has not
-    improved for `patience` epochs and the best weights are restored.
+    Each member shuffles with its own seed and is scored on its own mean loss, so training
+    G members at once gives each the updates it would get alone. With `patience` and a
+    validation set, a member stops improving after `patience` epochs without a better
+    validation loss and gets its best weights back; the loop ends when all have stopped.
     """
     config.check()
-    # All windows stay one tensor; batches are index slices (no per-sample DataLoader cost).
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y).float().view(-1, 1)  # (N, L, C), (N, 1)
-    generator = torch.Generator().manual_seed(config.seed)
+    # All windows stay one tensor; batches are index gathers (no per-sample DataLoader cost).
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.float32))
+    n, members = len(X_t), len(model.seeds)
+    shufflers = [torch.Generator().manual_seed(seed) for seed in model.seeds]
     optimizer = make_optimizer(config, list(model.parameters()))
     loss_fn = make_loss(config.loss)
-    history: list[EpochLog] = []
-    best_loss, best_state, stale = float("inf"), None, 0
+    histories: list[list[EpochLog]] = [[] for _ in range(members)]
+    early = config.patience is not None and validation is not None
+    best_loss, stale = [float("inf")] * members, [0] * members
+    active = [True] * members
+    best = [p.detach().clone() for p in model.parameters()] if early else []
 
     for epoch in range(1, config.epochs + 1):
         start = time.perf_counter()
         model.train()
-        order = torch.randperm(len(X_t), generator=generator) if config.shuffle else None
-        total = 0.0
-        for begin in range(0, len(X_t), config.batch_size):
-            idx = (
-                slice(begin, begin + config.batch_size)
-                if order is None
-                else order[begin : begin + config.batch_size]
-            )
-            loss = loss_fn(model(X_t[idx]), y_t[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(y_t[idx])
-        val_loss = _evaluate(model, validation, loss_fn) if validation is not None else None
-        log = EpochLog(epoch, total / len(X_t), val_loss, time.perf_counter() - start)
-        history.append(log)
-        if on_epoch is not None:
-            on_epoch(log)
-
-        if config.patience is None or val_loss is None:
-            continue
-        if val_loss < best_loss:
-            best_loss, best_state, stale = val_loss, copy.deepcopy(model.state_dict()), 0
+        if config.shuffle:
+            order = torch.stack([torch.randperm(n, generator=g) for g in shufflers])  # (G, N)
         else:
-            stale += 1
-            if stale >= config.patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+            order = torch.arange(n).expand(members, n)
+        total = torch.zeros(members)
+        for begin in range(0, n, config.batch_size):
+            idx = order[:, begin : begin + config.batch_size]  # (G, b)
+            per_member = loss_fn(model(X_t[idx]), y_t[idx]).mean(dim=1)  # (G,)
+            optimizer.zero_grad(set_to_none=True)
+            per_member.sum().backward()
+            optimizer.step()
+            total += per_member.detach() * idx.shape[1]
+        val = _evaluate(model, validation, loss_fn) if validation is not None else None
+        seconds = time.perf_counter() - start
+        logs = []
+        for m in range(members):
+            if not active[m]:
+                continue
+            log = EpochLog(epoch, float(total[m]) / n, None if val is None else val[m], seconds)
+            histories[m].append(log)
+            logs.append(log)
+            if early and val is not None:
+                if val[m] < best_loss[m]:
+                    best_loss[m], stale[m] = val[m], 0
+                    for saved, param in zip(best, model.parameters(), strict=True):
+                        saved[m] = param.detach()[m]
+                else:
+                    stale[m] += 1
+                    active[m] = stale[m] < (config.patience or 0)
+        if on_epoch is not None and logs:
+            on_epoch(logs)
+        if not any(active):
+            break
+    if early:
+        with torch.no_grad():
+            for saved, param in zip(best, model.parameters(), strict=True):
+                param.copy_(saved)
     model.eval()
-    return history
+    return histories
 
 
 @torch.no_grad()
-def predict_model(model: nn.Module, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    """Model outputs for windows X (N, L, C) -> (N,), in eval mode (dropout off)."""
+def predict_model(model: SpecNet, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    """Every member's outputs for windows X (N, L, C) -> (G, N), in eval mode (no dropout)."""
     model.eval()
-    X_t = torch.from_numpy(X)
-    outputs = [model(X_t[i : i + batch_size]) for i in range(0, len(X_t), batch_size)]
-    return torch.cat(outputs).view(-1).numpy().astype(np.float64) if outputs else np.empty(0)
+    X_t = torch.from_numpy(X).unsqueeze(0).expand(len(model.seeds), -1, -1, -1)  # (G, N, L, C)
+    outputs = [model(X_t[:, i : i + batch_size]) for i in range(0, X_t.shape[1], batch_size)]
+    if not outputs:
+        return np.empty((len(model.seeds), 0))
+    return torch.cat(outputs, dim=1).numpy().astype(np.float64)
 
 
 @torch.no_grad()
-def _evaluate(model: nn.Module, data: tuple[np.ndarray, np.ndarray], loss_fn: nn.Module) -> float:
+def _evaluate(
+    model: SpecNet, data: tuple[np.ndarray, np.ndarray], loss_fn: nn.Module
+) -> list[float]:
     X, y = data
-    predicted = torch.from_numpy(predict_model(model, X))
-    return float(loss_fn(predicted, torch.from_numpy(np.asarray(y, dtype=np.float64))))
+    predicted = torch.from_numpy(predict_model(model, X))  # (G, N)
+    target = torch.from_numpy(np.asarray(y, dtype=np.float64)).expand_as(predicted)
+    return loss_fn(predicted, target).mean(dim=1).tolist()
