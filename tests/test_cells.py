@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from seqcast.cells import GATES, GRUSequence, LSTMSequence, RNNSequence
+from seqcast.cells import GATES, GRUSequence, RNNSequence
 
 G, B, L, C, H = 3, 5, 7, 2, 4
 
@@ -22,7 +22,7 @@ def _reference(kind: str, g: int, params: dict[str, torch.Tensor]) -> nn.RNNBase
     return module
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("kind", ["gru", "rnn"])
 def test_matches_torch_nn_outputs_and_gradients(kind: str) -> None:
     torch.manual_seed(0)
     k = GATES[kind]
@@ -40,8 +40,7 @@ def test_matches_torch_nn_outputs_and_gradients(kind: str) -> None:
     if kind == "gru":
         out = GRUSequence.apply(x, params["w_ih"], params["w_hh"], params["b_ih"], params["b_hh"])
     else:
-        function = LSTMSequence if kind == "lstm" else RNNSequence
-        out = function.apply(x, params["w_ih"], params["w_hh"], params["b_ih"])
+        out = RNNSequence.apply(x, params["w_ih"], params["w_hh"], params["b_ih"])
     (out * weight).sum().backward()
 
     for g in range(G):
@@ -66,17 +65,15 @@ def test_matches_torch_nn_outputs_and_gradients(kind: str) -> None:
             )
 
 
-@pytest.mark.parametrize("function", [LSTMSequence, RNNSequence])
-def test_gradcheck_in_double_precision(function) -> None:
+def test_rnn_gradcheck_in_double_precision() -> None:
     torch.manual_seed(1)
-    k = 4 if function is LSTMSequence else 1
     args = [
         torch.randn(2, 3, 4, 2, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 2, k * 3, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 3, k * 3, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 1, k * 3, dtype=torch.float64, requires_grad=True),
+        torch.randn(2, 2, 3, dtype=torch.float64, requires_grad=True),
+        torch.randn(2, 3, 3, dtype=torch.float64, requires_grad=True),
+        torch.randn(2, 1, 3, dtype=torch.float64, requires_grad=True),
     ]
-    assert torch.autograd.gradcheck(function.apply, args)
+    assert torch.autograd.gradcheck(RNNSequence.apply, args)
 
 
 def test_gru_gradcheck_in_double_precision() -> None:

@@ -94,3 +94,13 @@ def test_toml_model(tmp_path: Path) -> None:
     forecaster = make_forecaster(str(path), 4, {"epochs": 1})
     assert forecaster.get_params()["layers"] == "gru:8, dense:1"
     assert (forecaster.window, forecaster.epochs, forecaster.seed) == (5, 1, 4)
+
+
+def test_seeds_trained_together_give_what_each_gives_alone(result) -> None:
+    from seqcast.backtest import backtest
+
+    from .conftest import random_walk
+
+    alone = make_forecaster("gru", 1, OVERRIDES)
+    table, _ = backtest(random_walk(), {"gru@1": alone}, 30)
+    np.testing.assert_allclose(table["gru@1"], result.table["gru@1"], rtol=1e-5)

@@ -14,6 +14,7 @@ from sklearn.base import clone
 
 from seqcast.base import Forecaster
 from seqcast.errors import SeqcastError
+from seqcast.neural import NeuralForecaster, fit_together
 
 
 def origins(n: int, test_days: int, refit_every: int | None) -> list[int]:
@@ -36,7 +37,8 @@ def backtest(
     """One-step forecasts of the last `test_days` of `series` by each forecaster.
 
     Returns the table and, per model, the forecaster fitted at the last origin.
-    The forecasters passed in are left unfitted (each fit works on a clone).
+    The forecasters passed in are left unfitted (each fit works on a clone); neural
+    forecasters that differ only in seed are trained together as one grouped network.
     """
     n = len(series)
     starts = origins(n, test_days, refit_every)
@@ -44,17 +46,32 @@ def backtest(
     cutoff = np.repeat(series.index[np.array(starts) - 1], np.diff([*starts, n]))
     table = pd.DataFrame({"cutoff": cutoff, "y": series.iloc[-test_days:].to_numpy()})
     table.index = series.index[-test_days:]
+    columns = {name: np.empty(test_days) for name in forecasters}
     fitted: dict[str, Forecaster] = {}
-    for name, forecaster in forecasters.items():
-        column = np.empty(test_days)
-        for origin, end in zip(starts, ends, strict=True):
-            first = 0 if train_days is None else max(0, origin - train_days)
-            model = clone(forecaster).fit(series.iloc[first:origin])
-            column[origin - starts[0] : end - starts[0]] = model.predict(
-                series.iloc[:end], end - origin
-            )
-        table[name], fitted[name] = column, model
+    for origin, end in zip(starts, ends, strict=True):
+        first = 0 if train_days is None else max(0, origin - train_days)
+        fitted = fit_all(forecasters, series.iloc[first:origin])
+        for name, model in fitted.items():
+            rows = slice(origin - starts[0], end - starts[0])
+            columns[name][rows] = model.predict(series.iloc[:end], end - origin)
+    for name, column in columns.items():
+        table[name] = column
     return table, fitted
+
+
+def fit_all(forecasters: dict[str, Forecaster], history: pd.Series) -> dict[str, Forecaster]:
+    """Fitted clones of every forecaster; seeds of one neural model train as one network."""
+    fitted = {name: clone(f) for name, f in forecasters.items()}
+    groups: dict[tuple, list[NeuralForecaster]] = {}
+    for model in fitted.values():
+        if isinstance(model, NeuralForecaster):
+            key = tuple(sorted((k, v) for k, v in model.get_params().items() if k != "seed"))
+            groups.setdefault(key, []).append(model)
+        else:
+            model.fit(history)
+    for members in groups.values():
+        fit_together(members, history)
+    return fitted
 
 
 def forecast_table(

@@ -1,11 +1,11 @@
-"""Recurrent layers over whole sequences, for G independent networks at once.
+"""GRU and SimpleRNN layers over whole sequences, for G independent networks at once.
 
-Why not `nn.LSTM`: training several seeds (or refits) of one model as a single batched
-model turns G small matrix products into one grouped product (`torch.bmm`), and a hand-
-written backward pass removes autograd's per-step bookkeeping. The arithmetic is exactly
-that of `torch.nn.LSTM`/`GRU`/`RNN` (gate order i, f, g, o and r, z, n; tests compare them
-to 1e-5); the backward pass stores what the forward pass computed and loops over time once,
-then forms every weight gradient in one product over all steps.
+Why not `nn.GRU`/`nn.RNN`: on the CPU they run step by step through autograd anyway, and
+training several seeds of one model as a single batched model turns G small matrix products
+into one grouped product (`torch.bmm`); a hand-written backward pass removes autograd's
+per-step bookkeeping and forms every weight gradient in one product over all steps. The
+arithmetic is that of `torch.nn.GRU`/`RNN` (gate order r, z, n; tests compare them to 1e-5).
+LSTMs keep PyTorch's fused oneDNN kernel, which measured faster (models.py).
 
 Shapes: x (G, B, L, C) -> hidden states (G, B, L, H); weights (G, C, k*H) and (G, H, k*H).
 """
@@ -38,54 +38,6 @@ def _weight_grads(
 def _previous(hs: Tensor) -> Tensor:
     """h_{t-1} for every t, with zeros before the first step: (G, B, L, H)."""
     return torch.cat([torch.zeros_like(hs[:, :, :1]), hs[:, :, :-1]], dim=2)
-
-
-class LSTMSequence(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx: Any, x: Tensor, w_ih: Tensor, w_hh: Tensor, bias: Tensor) -> Tensor:
-        G, B, L, _ = x.shape
-        H = w_hh.shape[1]
-        xw = _input_projection(x, w_ih, bias)
-        acts = torch.empty_like(xw)  # activated gates i, f, g, o per step
-        cs = x.new_empty(G, B, L, H)  # cell states
-        hs = x.new_empty(G, B, L, H)
-        h, c = x.new_zeros(G, B, H), x.new_zeros(G, B, H)
-        for t in range(L):
-            gates = torch.baddbmm(xw[:, :, t], h, w_hh)  # (G, B, 4H)
-            a = acts[:, :, t]
-            torch.sigmoid(gates, out=a)
-            torch.tanh(gates[..., 2 * H : 3 * H], out=a[..., 2 * H : 3 * H])
-            c = torch.addcmul(a[..., H : 2 * H] * c, a[..., :H], a[..., 2 * H : 3 * H])
-            cs[:, :, t] = c
-            h = hs[:, :, t]
-            torch.mul(a[..., 3 * H :], torch.tanh(c), out=h)
-        ctx.save_for_backward(x, w_ih, w_hh, acts, cs, hs)
-        return hs
-
-    @staticmethod
-    def backward(ctx: Any, d_hs: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        x, w_ih, w_hh, acts, cs, hs = ctx.saved_tensors
-        G, B, L, H = hs.shape
-        i, f, g, o = acts.split(H, dim=-1)
-        tc = torch.tanh(cs)
-        # d(pre-activation) = [dc*A_i, dc*A_f, dc*A_g, dh*A_o]: all factors but dh, dc known now.
-        factors = torch.cat(
-            [g * i * (1 - i), _previous(cs) * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)],
-            dim=-1,
-        )
-        k = o * (1 - tc * tc)  # dc/dh through h = o * tanh(c)
-        d_pre = torch.empty_like(acts)
-        w_hh_t = w_hh.transpose(1, 2)
-        dh_next, dc_next = hs.new_zeros(G, B, H), hs.new_zeros(G, B, H)
-        for t in range(L - 1, -1, -1):
-            dh = d_hs[:, :, t] + dh_next
-            dc = torch.addcmul(dc_next, dh, k[:, :, t])
-            torch.mul(torch.cat([dc, dc, dc, dh], dim=-1), factors[:, :, t], out=d_pre[:, :, t])
-            dh_next = torch.bmm(d_pre[:, :, t], w_hh_t)
-            dc_next = dc * f[:, :, t]
-        d_w_ih, d_w_hh, d_bias, _ = _weight_grads(x, _previous(hs), d_pre, d_pre)
-        d_x = torch.bmm(d_pre.reshape(G, B * L, -1), w_ih.transpose(1, 2)).view_as(x)
-        return d_x, d_w_ih, d_w_hh, d_bias
 
 
 class GRUSequence(torch.autograd.Function):

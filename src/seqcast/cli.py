@@ -301,8 +301,9 @@ def _load_options(
     return {k: v for k, v in given.items() if v is not None}
 
 
-def _fit_done(model: str, seed: int, seconds: float) -> None:
-    typer.echo(f"{model} seed {seed} done ({seconds:.1f}s)", err=True)
+def _fit_done(model: str, runs: int, seconds: float) -> None:
+    what = f"{runs} seeds" if runs > 1 else "1 run"
+    typer.echo(f"{model}: {what} done in {seconds:.1f}s", err=True)
 
 
 def _show(result: RunResult, directory: Path | None) -> None:

@@ -105,19 +105,24 @@ def compare(
     columns: dict[str, list[str]] = {}
     seconds: dict[str, float] = {}
     for name, label in zip(models, labels, strict=True):
-        start, columns[label] = time.perf_counter(), []
+        start = time.perf_counter()
+        runs: dict[str, Forecaster] = {}
         for seed in range(seeds):
             forecaster = make_forecaster(name, seed, overrides or {})
             if forecaster is None:  # a baseline: one run says all
                 break
-            column = f"{label}@{seed}" if isinstance(forecaster, NeuralForecaster) else label
-            if column not in table:  # naive is there already
-                run, _ = backtest(series, {column: forecaster}, test_days, refit_every, train_days)
-                table[column] = run[column]
-            columns[label].append(column)
-            if on_done is not None:
-                on_done(label, seed, time.perf_counter() - start)
+            runs[f"{label}@{seed}" if isinstance(forecaster, NeuralForecaster) else label] = (
+                forecaster
+            )
+        new = {column: f for column, f in runs.items() if column not in table}  # naive is there
+        if new:
+            # All seeds of a model in one backtest: they train together as one network.
+            run_table, _ = backtest(series, new, test_days, refit_every, train_days)
+            table[list(new)] = run_table[list(new)]
+        columns[label] = list(runs)
         seconds[label] = time.perf_counter() - start
+        if on_done is not None:
+            on_done(label, len(runs), seconds[label])
     keys = [(label, seed) for label, cols in columns.items() for seed in range(len(cols))]
     train = series.iloc[: len(series) - test_days]
     scores = score_table(table, [c for cols in columns.values() for c in cols], train)
