@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from seqcast.base import Forecaster
 
 
 class NaiveForecaster(Forecaster):
     """Tomorrow's price is today's price (a random walk's best one-step forecast)."""
-
-    def fit(self, y: pd.Series) -> NaiveForecaster:
-        self.is_fitted_ = True
-        return self
 
     @property
     def name(self) -> str:
@@ -25,10 +20,6 @@ class NaiveForecaster(Forecaster):
 
 class DriftForecaster(Forecaster):
     """The last value plus the average daily change of the history so far."""
-
-    def fit(self, y: pd.Series) -> DriftForecaster:
-        self.is_fitted_ = True
-        return self
 
     @property
     def name(self) -> str:
@@ -48,10 +39,6 @@ class MovingAverageForecaster(Forecaster):
     def __init__(self, k: int = 7):
         self.k = k
 
-    def fit(self, y: pd.Series) -> MovingAverageForecaster:
-        self.is_fitted_ = True
-        return self
-
     @property
     def name(self) -> str:
         return f"ma{self.k}"
@@ -69,10 +56,6 @@ class SeasonalNaiveForecaster(Forecaster):
 
     def __init__(self, k: int = 7):
         self.k = k
-
-    def fit(self, y: pd.Series) -> SeasonalNaiveForecaster:
-        self.is_fitted_ = True
-        return self
 
     @property
     def name(self) -> str:

@@ -121,15 +121,16 @@ def run(
     learning_rate: Annotated[
         float | None, typer.Option("--lr", help="Learning rate [the optimizer's Keras default].")
     ] = None,
-    loss: Annotated[str | None, typer.Option(help=f"{LOSSES} [mse].")] = None,
+    loss: Annotated[str | None, typer.Option(help=f"{LOSSES} [preset's].")] = None,
     shuffle: Annotated[
         bool | None, typer.Option("--shuffle/--no-shuffle", help="Shuffle batches [shuffle].")
     ] = None,
     val_days: Annotated[
-        int | None, typer.Option(help="Validation tail carved from training [0].")
+        int | None, typer.Option(help="Validation tail carved from training [preset's].")
     ] = None,
     patience: Annotated[
-        int | None, typer.Option(help="Early-stopping patience on the validation tail [off].")
+        int | None,
+        typer.Option(help="Early-stopping patience on the validation tail; 0 = off [preset's]."),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed [0].")] = None,
     show_naive: Annotated[
@@ -194,7 +195,7 @@ def compare_command(
             help="Comma-separated: baselines naive, drift, ma[:K], snaive[:K];"
             f" presets {', '.join(PRESETS)}; or .toml files of settings."
         ),
-    ] = "naive,drift,ma,snaive,mlp,rnn,lstm,gru,tutorial",
+    ] = "naive,drift,ma:7,snaive:7,mlp,rnn,lstm,gru,tutorial",
     seeds: Annotated[int, typer.Option(help="Seeds per neural model.")] = 3,
     test_days: Annotated[int, typer.Option(help="Days forecast at the end.")] = 60,
     start: Annotated[

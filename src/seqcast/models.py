@@ -39,23 +39,22 @@ class Recurrent(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if self.kind == "lstm":
-            hs = torch.stack([self._lstm_fused(x, m) for m in range(x.shape[0])])
+            # unbind, not x[m]: its backward stacks once instead of G full-size zero tensors
+            hs = torch.stack([self._lstm_fused(xm, m) for m, xm in enumerate(x.unbind(0))])
         elif self.kind == "gru":
             hs = GRUSequence.apply(x, self.w_ih, self.w_hh, self.b_ih, self.b_hh)
         else:
             hs = RNNSequence.apply(x, self.w_ih, self.w_hh, self.b_ih)
         return hs if self.return_sequences else hs[:, :, -1]
 
-    def _lstm_fused(self, x: Tensor, member: int) -> Tensor:
+    def _lstm_fused(self, x: Tensor, member: int) -> Tensor:  # (B, L, C) -> (B, L, H)
         """LSTMs run through PyTorch's fused CPU kernel (oneDNN), one member at a time:
         measured 2x faster than the grouped hand-written recurrence (bench/)."""
-        zeros = x.new_zeros(1, x.shape[1], self.units)
+        zeros = x.new_zeros(1, x.shape[0], self.units)
         bias = self.b_ih[member, 0]
         weights = [self.w_ih[member].T, self.w_hh[member].T, bias, torch.zeros_like(bias)]
-        hs, _, _ = torch.lstm(
-            x[member], (zeros, zeros), weights, True, 1, 0.0, self.training, False, True
-        )
-        return hs  # (B, L, H)
+        hs, _, _ = torch.lstm(x, (zeros, zeros), weights, True, 1, 0.0, self.training, False, True)
+        return hs
 
     @torch.no_grad()
     def reset_parameters(self, member: int, generator: torch.Generator) -> None:

@@ -8,7 +8,19 @@ import pandas as pd
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure  # no pyplot: no global state, no display backend
 
-_COLOURS = ["green", "tab:blue", "tab:orange", "tab:purple", "tab:brown", "tab:cyan"]
+# Red is the truth and grey the naive forecast; models get the rest, then dashed repeats.
+_COLOURS = [
+    "green",
+    "tab:blue",
+    "tab:orange",
+    "tab:purple",
+    "tab:brown",
+    "tab:cyan",
+    "tab:olive",
+    "tab:pink",
+    "black",
+    "gold",
+]
 
 
 def forecast_figure(
@@ -19,8 +31,8 @@ def forecast_figure(
     ax = fig.add_subplot()
     ax.plot(table.index, table["y"], color="red", label="true price", linewidth=1.8)
     for i, model in enumerate(models):
-        colour = _COLOURS[i % len(_COLOURS)]
-        ax.plot(table.index, table[model], color=colour, label=f"{model} forecast", linewidth=1.4)
+        colour, style = _COLOURS[i % len(_COLOURS)], "-" if i < len(_COLOURS) else "-."
+        ax.plot(table.index, table[model], style, color=colour, label=f"{model} forecast", lw=1.4)
     if show_naive and "naive" in table and "naive" not in models:
         ax.plot(table.index, table["naive"], "--", color="grey", label="naive (yesterday's close)")
     locator = AutoDateLocator()
