@@ -17,8 +17,8 @@ demo: $(STAMP)
 	$(VENV)/bin/seqcast demo --data $(DATA)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy src
 
 test: lint
