@@ -54,7 +54,11 @@ def test_verdict_says_plainly_who_beats_naive() -> None:
         "Beats the naive forecast on MAE: b (0.900x naive MAE, Diebold-Mariano p=0.40:"
         " not significant at 5%)."
     )
-    assert verdict(summary.drop(index="b")).startswith("No model beats the naive forecast")
+    assert verdict(summary.drop(index="b")) == (
+        "a does NOT beat the naive forecast (yesterday's value): its MAE is 1.200x the naive MAE."
+    )
+    worse = summary.assign(**{"MAE/naive": [1.0, 1.2, 1.1]})
+    assert verdict(worse).startswith("No model beats the naive forecast (yesterday's value) on")
 
 
 def test_saved_results(result, tmp_path: Path) -> None:

@@ -56,9 +56,15 @@ def verdict(scores: pd.DataFrame) -> str:
     winners = others[others["MAE/naive"] < 1.0]
     if winners.empty:
         best = others["MAE/naive"].idxmin()
+        ratio = others.loc[best, "MAE/naive"]
+        if len(others) == 1:
+            return (
+                f"{best} does NOT beat the naive forecast (yesterday's value): its MAE is"
+                f" {ratio:.3f}x the naive MAE."
+            )
         return (
             f"No model beats the naive forecast (yesterday's value) on MAE; the closest,"
-            f" {best}, has {others.loc[best, 'MAE/naive']:.3f}x its MAE."
+            f" {best}, has {ratio:.3f}x its MAE."
         )
     parts = [
         f"{model} ({row['MAE/naive']:.3f}x naive MAE, Diebold-Mariano p={row['DM p']:.2f}"
