@@ -65,8 +65,7 @@ def fit_all(forecasters: dict[str, Forecaster], history: pd.Series) -> dict[str,
     groups: dict[tuple, list[NeuralForecaster]] = {}
     for model in fitted.values():
         if isinstance(model, NeuralForecaster):
-            key = tuple(sorted((k, v) for k, v in model.get_params().items() if k != "seed"))
-            groups.setdefault(key, []).append(model)
+            groups.setdefault(model.group_key(), []).append(model)
         else:
             model.fit(history)
     for members in groups.values():

@@ -100,6 +100,10 @@ class NeuralForecaster(Forecaster):
         fit_together([self], y)
         return self
 
+    def group_key(self) -> tuple:
+        """Forecasters with equal keys differ only in seed and can train as one network."""
+        return tuple(sorted((k, v) for k, v in self.get_params().items() if k != "seed"))
+
     def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
         z = self.transform_.transform(values)
         X, _ = make_windows(z, self.window, positions)  # (N, window, 1)
@@ -137,10 +141,8 @@ def fit_together(forecasters: list[NeuralForecaster], y: pd.Series) -> None:
     seed). Each member gets exactly the data, initial weights, dropout masks and batch order
     it would get alone, so results do not depend on the grouping; only the time does."""
     head = forecasters[0]
-    params = {k: v for k, v in head.get_params().items() if k not in ("seed", "verbose")}
-    for other in forecasters[1:]:
-        if {k: v for k, v in other.get_params().items() if k not in ("seed", "verbose")} != params:
-            raise ValueError("fit_together needs forecasters that differ only in seed")
+    if any(other.group_key() != head.group_key() for other in forecasters[1:]):
+        raise ValueError("fit_together needs forecasters that differ only in seed")
     layers = resolve_layers(head.model, head.layers)
     if len(forecasters) > 1 and any(layer.kind == "lstm" for layer in layers):
         # LSTMs run through PyTorch's fused kernel member by member, and grouping them
