@@ -65,24 +65,11 @@ def test_matches_torch_nn_outputs_and_gradients(kind: str) -> None:
             )
 
 
-def test_rnn_gradcheck_in_double_precision() -> None:
+@pytest.mark.parametrize(
+    ("function", "gates", "biases"), [(RNNSequence, 1, 1), (GRUSequence, 3, 2)]
+)
+def test_gradcheck_in_double_precision(function, gates: int, biases: int) -> None:
     torch.manual_seed(1)
-    args = [
-        torch.randn(2, 3, 4, 2, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 2, 3, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 3, 3, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 1, 3, dtype=torch.float64, requires_grad=True),
-    ]
-    assert torch.autograd.gradcheck(RNNSequence.apply, args)
-
-
-def test_gru_gradcheck_in_double_precision() -> None:
-    torch.manual_seed(2)
-    args = [
-        torch.randn(2, 3, 4, 2, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 2, 9, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 3, 9, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 1, 9, dtype=torch.float64, requires_grad=True),
-        torch.randn(2, 1, 9, dtype=torch.float64, requires_grad=True),
-    ]
-    assert torch.autograd.gradcheck(GRUSequence.apply, args)
+    shapes = [(2, 3, 4, 2), (2, 2, gates * 3), (2, 3, gates * 3)] + [(2, 1, gates * 3)] * biases
+    args = [torch.randn(shape, dtype=torch.float64, requires_grad=True) for shape in shapes]
+    assert torch.autograd.gradcheck(function.apply, args)
