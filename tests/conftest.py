@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples every run (a landing never hinges on a lucky draw);
+# elsewhere hypothesis explores new ones each time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 BTC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "btc-usd-daily.csv"
 
