@@ -7,6 +7,7 @@ file, so that errors can name the line. Parsing values is `data.py`'s job.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import io
 import zipfile
@@ -26,22 +27,16 @@ class Layout:
     target: str  # the price column a forecast wants by default
     about: str  # one line for `inspect` and --help
     date_formats: tuple[str, ...] = ()  # tried in order before ISO 8601; none = ISO only
-    newest_first: bool = False  # the exporter writes the latest row first
 
 
 LAYOUTS: dict[str, Layout] = {
     "yahoo": Layout("yahoo", "Date", "Close", "Yahoo Finance export"),
     "coingecko": Layout("coingecko", "snapped_at", "price", "CoinGecko export"),
     "cryptodatadownload": Layout(
-        "cryptodatadownload", "date", "close", "CryptoDataDownload export", newest_first=True
+        "cryptodatadownload", "date", "close", "CryptoDataDownload export"
     ),
     "investing": Layout(
-        "investing",
-        "Date",
-        "Price",
-        "Investing.com export",
-        ("%m/%d/%Y", "%b %d, %Y"),
-        newest_first=True,
+        "investing", "Date", "Price", "Investing.com export", ("%m/%d/%Y", "%b %d, %Y")
     ),
     "kaggle-intraday": Layout(
         "kaggle-intraday", "Timestamp", "Close", "Kaggle intraday OHLC with unix Timestamp"
@@ -77,14 +72,7 @@ def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> Ra
         raise SeqcastError(f"{path}: no data rows")
     layout = LAYOUTS[fmt] if fmt != "auto" else detect(frame.columns, date_col)
     if date_col:
-        layout = Layout(
-            layout.name,
-            date_col,
-            layout.target,
-            layout.about,
-            layout.date_formats,
-            layout.newest_first,
-        )
+        layout = dataclasses.replace(layout, date_col=date_col)
     first = skip + 2 if unit == "line" else 1  # the header is on line skip + 1
     return RawTable(layout, frame, np.arange(len(frame)) + first, unit)
 
