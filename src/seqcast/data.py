@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,13 +56,13 @@ class Loaded:
     notes: list[str] = field(default_factory=list)  # every repair, in words
 
 
-def load_prices(path: str | Path, target: str | None = None, **options: object) -> pd.Series:
+def load_prices(path: str | Path, target: str | None = None, **options: Any) -> pd.Series:
     """Read a daily (or intraday) price file and return `target` as a date-indexed series.
 
     `target` defaults to the layout's price column (Close, price, Price...); `options` are
     the fields of `LoadOptions`. Every repair is issued as a `DataWarning`.
     """
-    loaded = read_prices(path, target, LoadOptions(**options))  # type: ignore[arg-type]
+    loaded = read_prices(path, target, LoadOptions(**options))
     for note in loaded.notes:
         warnings.warn(f"{path}: {note}", DataWarning, stacklevel=2)
     return loaded.series
@@ -91,7 +92,7 @@ def read_prices(
             )
         notes.append(f"dropped {bad.sum()} rows with unusable prices (first: {where}, '{shown}')")
     series = pd.Series(values[~bad], index=stamps[~bad], name=target_col)
-    lines = raw.lines[~bad]
+    series, lines = _sort(series, raw.lines[~bad], notes)
     series, lines = _to_daily(series, lines, notes)
     series = _dedupe(path, series, lines, raw.unit, options.duplicates, notes)
     series = _fill_gaps(path, series, options, notes)
@@ -173,17 +174,24 @@ def _parse_numbers(cells: pd.Series) -> np.ndarray:
     return pd.to_numeric(digits, errors="coerce").to_numpy(dtype=float) * scale
 
 
+def _sort(series: pd.Series, lines: np.ndarray, notes: list[str]) -> tuple[pd.Series, np.ndarray]:
+    """Oldest first (stable, so rows with equal stamps keep their file order)."""
+    if series.index.is_monotonic_increasing:
+        return series, lines
+    order = np.argsort(series.index.to_numpy(), kind="stable")
+    notes.append("rows were not in date order; sorted oldest first")
+    return series.iloc[order], lines[order]
+
+
 def _to_daily(
     series: pd.Series, lines: np.ndarray, notes: list[str]
 ) -> tuple[pd.Series, np.ndarray]:
-    """Intraday rows become one close per UTC day: the last price of the day."""
+    """Intraday rows (sorted) become one close per UTC day: the last price of the day."""
     days = series.index.normalize()
     if not (series.index != days).any():
         return series.set_axis(days), lines
-    order = np.argsort(series.index.to_numpy(), kind="stable")
-    ordered = series.iloc[order]
-    daily = ordered.groupby(ordered.index.normalize()).last()
-    last_lines = pd.Series(lines[order], index=ordered.index.normalize()).groupby(level=0).last()
+    daily = series.groupby(days).last()
+    last_lines = pd.Series(lines, index=days).groupby(level=0).last()
     notes.append(
         f"resampled {len(series)} intraday rows to {len(daily)} daily closes"
         " (the last price of each UTC day)"
@@ -194,10 +202,6 @@ def _to_daily(
 def _dedupe(
     path: Path, series: pd.Series, lines: np.ndarray, unit: str, policy: str, notes: list[str]
 ) -> pd.Series:
-    if not series.index.is_monotonic_increasing:
-        order = np.argsort(series.index.to_numpy(), kind="stable")
-        series, lines = series.iloc[order], lines[order]
-        notes.append("rows were not in date order; sorted oldest first")
     duplicated = series.index.duplicated(keep=False)
     if not duplicated.any():
         return series
