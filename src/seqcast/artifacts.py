@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import safetensors.torch
 
 from seqcast.errors import SeqcastError
@@ -41,6 +42,10 @@ def write_directory(target: Path, files: dict[str, bytes]) -> None:
 
 def to_json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, default=str) + "\n").encode()
+
+
+def to_csv(frame: pd.DataFrame, float_format: str = "%.6f", **kwargs: Any) -> bytes:
+    return frame.to_csv(float_format=float_format, **kwargs).encode()
 
 
 def checkpoint_files(forecaster: NeuralForecaster) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from seqcast.artifacts import to_json, write_directory
+from seqcast.artifacts import to_csv, to_json, write_directory
 from seqcast.backtest import backtest
 from seqcast.base import Forecaster
 from seqcast.baselines import (
@@ -158,8 +158,8 @@ def save_comparison(result: Comparison, directory: Path, settings: dict[str, Any
     files = {
         "config.json": to_json(settings),
         "results.json": to_json(results),
-        "results.csv": result.summary.to_csv(float_format="%.6g").encode(),
-        "forecasts.csv": result.table.to_csv(index_label="date", float_format="%.6f").encode(),
+        "results.csv": to_csv(result.summary, float_format="%.6g"),
+        "forecasts.csv": to_csv(result.table, index_label="date"),
         "overlay.png": overlay,
         "mae.png": mae_bars(result.summary, f"MAE over {test}, mean +- std over seeds"),
     }

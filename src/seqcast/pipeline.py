@@ -5,10 +5,8 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -16,6 +14,7 @@ from seqcast.artifacts import (
     checkpoint_files,
     load_checkpoint,
     read_json,
+    to_csv,
     to_json,
     write_directory,
 )
@@ -106,8 +105,8 @@ def save_run(result: RunResult, directory: str | Path) -> Path:
         ),
         **checkpoint_files(result.forecaster),
         "metrics.json": to_json(metrics_summary(result)),
-        "predictions.csv": _csv(predictions, index_label="date"),
-        "history.csv": _csv(history, index=False),
+        "predictions.csv": to_csv(predictions, index_label="date"),
+        "history.csv": to_csv(history, index=False),
         "plot.png": forecast_figure(table, [model], title, result.config.show_naive),
     }
     write_directory(directory, files)
@@ -132,9 +131,3 @@ def metrics_summary(result: RunResult) -> dict:
         "epochs_run": len(history),
         "mean_epoch_seconds": sum(log.seconds for log in history) / max(len(history), 1),
     }
-
-
-def _csv(frame: pd.DataFrame, **kwargs: Any) -> bytes:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, float_format="%.6f", **kwargs)
-    return buffer.getvalue().encode()
