@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sklearn.base import clone
 
 from seqcast.artifacts import to_csv, to_json, write_directory
 from seqcast.backtest import backtest
@@ -56,15 +57,12 @@ class Comparison:
         return means
 
 
-def make_forecaster(name: str, seed: int, overrides: dict[str, Any]) -> Forecaster | None:
-    """The forecaster a model name stands for; None for a baseline at seed > 0 (it would
-    only repeat itself)."""
+def make_forecaster(name: str, seed: int, overrides: dict[str, Any]) -> Forecaster:
+    """The forecaster a model name stands for (baselines have no seed)."""
     kind, _, arg = name.partition(":")
     if kind in BASELINES:
         if arg and kind in ("naive", "drift"):
             raise SeqcastError(f"model '{name}': {kind} takes no parameter")
-        if seed > 0:
-            return None
         if not arg:
             return BASELINES[kind]()
         if not arg.isdigit() or int(arg) < 1:
@@ -106,14 +104,10 @@ def compare(
     seconds: dict[str, float] = {}
     for name, label in zip(models, labels, strict=True):
         start = time.perf_counter()
-        runs: dict[str, Forecaster] = {}
-        for seed in range(seeds):
-            forecaster = make_forecaster(name, seed, overrides or {})
-            if forecaster is None:  # a baseline: one run says all
-                break
-            runs[f"{label}@{seed}" if isinstance(forecaster, NeuralForecaster) else label] = (
-                forecaster
-            )
+        forecaster = make_forecaster(name, 0, overrides or {})
+        runs: dict[str, Forecaster] = {label: forecaster}  # a baseline: one run says all
+        if isinstance(forecaster, NeuralForecaster):
+            runs = {f"{label}@{s}": clone(forecaster).set_params(seed=s) for s in range(seeds)}
         new = {column: f for column, f in runs.items() if column not in table}  # naive is there
         if new:
             # All seeds of a model in one backtest: they train together as one network.
