@@ -229,7 +229,8 @@ def compare_command(
         load = _load_options(data_format, date_col, duplicates, gaps, max_gap, bad_rows)
         series = load_prices(data, target, **load)
         days = days_since(series, start) if start else test_days
-        overrides = {k: v for k, v in {"epochs": epochs, "window": window}.items() if v}
+        given = {"epochs": epochs, "window": window}
+        overrides = {k: v for k, v in given.items() if v is not None}
         names = [m.strip() for m in models.split(",") if m.strip()]
         result = compare(
             series,
