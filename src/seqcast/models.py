@@ -129,18 +129,15 @@ class SpecNet(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.layers, self.window, self.n_features = layers, window, n_features
         self.seeds = list(seeds)
+        # Two streams per seed: one for the initial weights, one for dropout masks.
         for member, seed in enumerate(seeds):
-            # Two streams per seed: one for the initial weights, one for dropout masks.
             init = torch.Generator().manual_seed(seed)
             for block in blocks:
                 if isinstance(block, Recurrent | Dense):
                     block.reset_parameters(member, init)
-        self.reseed_dropout()
-
-    def reseed_dropout(self) -> None:
-        for block in self.blocks:
+        for block in blocks:
             if isinstance(block, Dropout):
-                block.generators = [torch.Generator().manual_seed(s + 7919) for s in self.seeds]
+                block.generators = [torch.Generator().manual_seed(s + 7919) for s in seeds]
 
     def forward(self, x: Tensor) -> Tensor:
         return self.blocks(x).squeeze(-1)  # (G, B, L, C) -> (G, B)
