@@ -75,14 +75,14 @@ def score(
 ) -> dict[str, float]:
     """Every metric of one forecast; `y_prev` doubles as the naive reference."""
     accuracy, ties = directional_accuracy(y, y_hat, y_prev)
-    naive_mae = mae(y, y_prev)
+    error, naive_mae = mae(y, y_hat), mae(y, y_prev)
     return {
-        "MAE": mae(y, y_hat),
+        "MAE": error,
         "RMSE": rmse(y, y_hat),
         "MAPE%": mape(y, y_hat),
         "sMAPE%": smape(y, y_hat),
         "MASE": mase(y, y_hat, train),
-        "MAE/naive": mae(y, y_hat) / naive_mae if naive_mae > 0 else np.nan,
+        "MAE/naive": error / naive_mae if naive_mae > 0 else np.nan,
         "DA%": accuracy,
         "DA ties": float(ties),
         "DM p": diebold_mariano(y, y_hat, y_prev),
