@@ -33,36 +33,36 @@ class DriftForecaster(Forecaster):
         return last + (last - values[0]) / (positions - 1)
 
 
-class MovingAverageForecaster(Forecaster):
-    """The mean of the last `k` values."""
+class _LastK(Forecaster):
+    """A baseline that reads the last `k` values; named `<prefix><k>`."""
+
+    prefix = ""
 
     def __init__(self, k: int = 7):
         self.k = k
 
     @property
     def name(self) -> str:
-        return f"ma{self.k}"
+        return f"{self.prefix}{self.k}"
 
     def min_history(self) -> int:
         return self.k
+
+
+class MovingAverageForecaster(_LastK):
+    """The mean of the last `k` values."""
+
+    prefix = "ma"
 
     def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
         sums = np.concatenate([[0.0], np.cumsum(values)])  # sums[t] = values[:t].sum()
         return (sums[positions] - sums[positions - self.k]) / self.k
 
 
-class SeasonalNaiveForecaster(Forecaster):
+class SeasonalNaiveForecaster(_LastK):
     """The value `k` days ago (k=7: the same weekday last week)."""
 
-    def __init__(self, k: int = 7):
-        self.k = k
-
-    @property
-    def name(self) -> str:
-        return f"snaive{self.k}"
-
-    def min_history(self) -> int:
-        return self.k
+    prefix = "snaive"
 
     def _predict_at(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
         return values[positions - self.k]
