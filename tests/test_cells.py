@@ -1,13 +1,51 @@
-"""The hand-written grouped recurrences against torch.nn.LSTM/GRU/RNN: outputs and every
-gradient, on random inputs, to 1e-5."""
+"""The grouped recurrences against torch.nn.LSTM/GRU/RNN: outputs and every gradient, on
+random inputs, to 1e-5, for both the compiled time loops and the Python ones."""
 
 import pytest
 import torch
 from torch import nn
 
-from seqcast.cells import GATES, GRUSequence, RNNSequence
+from seqcast import kernels
+from seqcast.cells import GATES, GRUSequence, LSTMSequence, RNNSequence
 
 G, B, L, C, H = 3, 5, 7, 2, 4
+CASES = [("lstm", "compiled"), ("gru", "compiled"), ("rnn", "compiled"), ("gru", "python")]
+CASES += [("rnn", "python")]
+
+
+@pytest.fixture
+def python_loops(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kernels, "loops", lambda: kernels)
+
+
+def test_the_compiled_kernels_build_here() -> None:
+    # CI must exercise the fast path, not silently fall back to the Python loops.
+    assert kernels.compiled() is not None
+
+
+def test_without_a_compiler_a_note_says_so_and_the_fallbacks_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    import torch.utils.cpp_extension
+
+    def no_compiler(*args, **kwargs):
+        raise RuntimeError("Ninja is required to load C++ extensions")
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(torch.utils.cpp_extension, "load", no_compiler)
+    kernels.compiled.cache_clear()
+    try:
+        with pytest.warns(kernels.KernelNote) as notes:
+            assert kernels.compiled() is None
+        assert kernels.loops() is kernels
+    finally:
+        kernels.compiled.cache_clear()
+    said = [str(note.message) for note in notes]
+    assert said[0] == "compiling the recurrent kernels for this machine (once)"
+    assert said[1] == (
+        "compiled kernels unavailable (Ninja is required to load C++ extensions);"
+        " training uses slower Python loops"
+    )
 
 
 def _reference(kind: str, g: int, params: dict[str, torch.Tensor]) -> nn.RNNBase:
@@ -22,8 +60,19 @@ def _reference(kind: str, g: int, params: dict[str, torch.Tensor]) -> nn.RNNBase
     return module
 
 
-@pytest.mark.parametrize("kind", ["gru", "rnn"])
-def test_matches_torch_nn_outputs_and_gradients(kind: str) -> None:
+def _apply(kind: str, x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
+    args = [x, params["w_ih"], params["w_hh"], params["b_ih"]]
+    if kind == "gru":
+        return GRUSequence.apply(*args, params["b_hh"])
+    return (LSTMSequence if kind == "lstm" else RNNSequence).apply(*args)
+
+
+@pytest.mark.parametrize(("kind", "loops"), CASES)
+def test_matches_torch_nn_outputs_and_gradients(
+    kind: str, loops: str, request: pytest.FixtureRequest
+) -> None:
+    if loops == "python":
+        request.getfixturevalue("python_loops")
     torch.manual_seed(0)
     k = GATES[kind]
     params = {
@@ -37,10 +86,7 @@ def test_matches_torch_nn_outputs_and_gradients(kind: str) -> None:
     x = torch.randn(G, B, L, C, requires_grad=True)
     weight = torch.randn(G, B, L, H)  # a loss that reaches every step
 
-    if kind == "gru":
-        out = GRUSequence.apply(x, params["w_ih"], params["w_hh"], params["b_ih"], params["b_hh"])
-    else:
-        out = RNNSequence.apply(x, params["w_ih"], params["w_hh"], params["b_ih"])
+    out = _apply(kind, x, params)
     (out * weight).sum().backward()
 
     for g in range(G):
@@ -68,8 +114,17 @@ def test_matches_torch_nn_outputs_and_gradients(kind: str) -> None:
 @pytest.mark.parametrize(
     ("function", "gates", "biases"), [(RNNSequence, 1, 1), (GRUSequence, 3, 2)]
 )
-def test_gradcheck_in_double_precision(function, gates: int, biases: int) -> None:
+def test_python_loops_pass_gradcheck_in_double_precision(
+    function, gates: int, biases: int, python_loops: None
+) -> None:
     torch.manual_seed(1)
     shapes = [(2, 3, 4, 2), (2, 2, gates * 3), (2, 3, gates * 3)] + [(2, 1, gates * 3)] * biases
     args = [torch.randn(shape, dtype=torch.float64, requires_grad=True) for shape in shapes]
     assert torch.autograd.gradcheck(function.apply, args)
+
+
+def test_compiled_loops_refuse_other_dtypes_with_a_message() -> None:
+    loops = kernels.compiled()
+    assert loops is not None
+    with pytest.raises(RuntimeError, match="contiguous 4-d float32"):
+        loops.rnn_forward(torch.zeros(1, 2, 3, 4, dtype=torch.float64), torch.zeros(1, 4, 4))

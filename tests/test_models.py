@@ -3,6 +3,7 @@ import pytest
 import torch
 from torch import nn
 
+from seqcast import kernels
 from seqcast.models import SpecNet
 from seqcast.spec import PRESETS, parse_layers, resolve_layers
 
@@ -49,11 +50,17 @@ def test_members_are_independent_of_their_company() -> None:
     torch.testing.assert_close(alone(x)[0], grouped(x.expand(3, -1, -1, -1))[1])  # same dropout
 
 
+@pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize(
     "layers", ["lstm:6:seq, lstm:5, dense:1", "gru:6, dense:1", "rnn:6, dense:1"]
 )
-def test_single_member_equals_torch_nn(layers: str) -> None:
-    """A one-member network computes what the same layers in torch.nn compute."""
+def test_single_member_equals_torch_nn(
+    layers: str, compiled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-member network computes what the same layers in torch.nn compute, with the
+    compiled time loops and with the fallbacks used where they cannot be built."""
+    if not compiled:
+        monkeypatch.setattr(kernels, "compiled", lambda: None)
     net = SpecNet(parse_layers(layers), window=9, seeds=[1]).eval()
     x = torch.randn(4, 9, 1)
     h = x

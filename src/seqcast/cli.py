@@ -18,6 +18,7 @@ from seqcast.config import RunConfig, read_toml
 from seqcast.data import DataWarning, LoadOptions, load_prices, read_prices
 from seqcast.errors import SeqcastError
 from seqcast.formats import FORMATS
+from seqcast.kernels import KernelNote
 from seqcast.pipeline import RunResult, predict_from_run, run_experiment, save_run
 from seqcast.report import describe, scores_table, summary_table, verdict
 from seqcast.spec import PRESETS
@@ -88,7 +89,7 @@ def user_errors(verbose: bool) -> Iterator[None]:
 
 
 def _show_note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-    prefix = "note" if issubclass(category, DataWarning) else "warning"
+    prefix = "note" if issubclass(category, DataWarning | KernelNote) else "warning"
     typer.echo(f"seqcast: {prefix}: {message}", err=True)
 
 
