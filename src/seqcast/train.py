@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +85,7 @@ def fit_model(
     validation loss and gets its best weights back; the loop ends when all have stopped.
     """
     config.check()
+    _reuse_freed_memory()
     # All windows stay one tensor; batches are index gathers (no per-sample DataLoader cost).
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.float32))
     n, members = len(X_t), len(model.seeds)
@@ -136,6 +140,22 @@ def fit_model(
                 param.copy_(saved)
     model.eval()
     return histories
+
+
+@functools.cache
+def _reuse_freed_memory() -> None:
+    """Let glibc keep freed memory for reuse instead of returning it to the system: every
+    training step frees and re-allocates the same multi-MB buffers, and fresh pages from the
+    system cost a page fault each (measured: a 3-seed GRU batch 27 -> 17 ms). PyTorch's CPU
+    tuning guide recommends a caching allocator for the same reason."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: keep up to 1 GiB of free heap
+    mallopt(-3, 1 << 25)  # M_MMAP_THRESHOLD: buffers up to 32 MiB (its maximum) from the heap
 
 
 @torch.no_grad()
