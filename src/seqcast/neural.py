@@ -144,12 +144,6 @@ def fit_together(forecasters: list[NeuralForecaster], y: pd.Series) -> None:
     if any(other.group_key() != head.group_key() for other in forecasters[1:]):
         raise ValueError("fit_together needs forecasters that differ only in seed")
     layers = resolve_layers(head.model, head.layers)
-    if len(forecasters) > 1 and any(layer.kind == "lstm" for layer in layers):
-        # LSTMs run through PyTorch's fused kernel member by member, and grouping them
-        # measured slower (bench/): fit one at a time. The numbers are the same either way.
-        for forecaster in forecasters:
-            fit_together([forecaster], y)
-        return
     config = head.train_config()
     config.check()
     if head.window < 1:
