@@ -130,6 +130,8 @@ class SpecNet(nn.Module):
             else:
                 blocks.append(Dropout(layer.rate))
         self.blocks = nn.Sequential(*blocks)
+        if any(isinstance(block, Recurrent) for block in blocks):
+            kernels.compiled()  # a first build happens here, not inside the first epoch
         self.layers, self.window, self.n_features = layers, window, n_features
         self.seeds = list(seeds)
         # Two streams per seed: one for the initial weights, one for dropout masks.
