@@ -9,8 +9,10 @@ from seqcast import kernels
 from seqcast.cells import GATES, GRUSequence, LSTMSequence, RNNSequence
 
 G, B, L, C, H = 3, 5, 7, 2, 4
-CASES = [("lstm", "compiled"), ("gru", "compiled"), ("rnn", "compiled"), ("gru", "python")]
-CASES += [("rnn", "python")]
+# The compiled loops split each batch into one block of rows per thread: 1 and 3 threads
+# give no split and an uneven one (5 rows as 1 + 2 + 2).
+CASES = [(kind, "compiled", n) for kind in ("lstm", "gru", "rnn") for n in (1, 3)]
+CASES += [("gru", "python", 1), ("rnn", "python", 1)]
 
 
 @pytest.fixture
@@ -67,9 +69,17 @@ def _apply(kind: str, x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch
     return (LSTMSequence if kind == "lstm" else RNNSequence).apply(*args)
 
 
-@pytest.mark.parametrize(("kind", "loops"), CASES)
+@pytest.fixture
+def threads(request: pytest.FixtureRequest):
+    before = torch.get_num_threads()
+    torch.set_num_threads(request.param)
+    yield request.param
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(("kind", "loops", "threads"), CASES, indirect=["threads"])
 def test_matches_torch_nn_outputs_and_gradients(
-    kind: str, loops: str, request: pytest.FixtureRequest
+    kind: str, loops: str, threads: int, request: pytest.FixtureRequest
 ) -> None:
     if loops == "python":
         request.getfixturevalue("python_loops")
