@@ -104,24 +104,19 @@ def loops() -> ModuleType:
     return compiled() or sys.modules[__name__]
 
 
-def _step_product(h_prev: Tensor | None, w_hh: Tensor) -> Tensor | float:
-    return 0.0 if h_prev is None else torch.bmm(h_prev, w_hh)
-
-
 def gru_forward(xw: Tensor, w_hh: Tensor, b_hh: Tensor) -> list[Tensor]:
     G, L, B, _ = xw.shape
     H = w_hh.shape[1]
     rz, ns = xw.new_empty(G, L, B, 2 * H), xw.new_empty(G, L, B, H)
     hw_n, hs = torch.empty_like(ns), torch.empty_like(ns)
     for t in range(L):
-        h_prev = hs[:, t - 1] if t else None
-        hw = _step_product(h_prev, w_hh) + b_hh  # (G, B, 3H)
+        h_prev = hs[:, t - 1] if t else xw.new_zeros(G, B, H)
+        hw = torch.baddbmm(b_hh, h_prev, w_hh)  # (G, B, 3H)
         x = xw[:, t]
         torch.sigmoid(x[..., : 2 * H] + hw[..., : 2 * H], out=rz[:, t])
         hw_n[:, t] = hw[..., 2 * H :]
         n = torch.tanh(torch.addcmul(x[..., 2 * H :], rz[:, t, :, :H], hw_n[:, t]), out=ns[:, t])
-        update = rz[:, t, :, H:]
-        hs[:, t] = n - update * n if h_prev is None else torch.addcmul(n, update, h_prev - n)
+        torch.addcmul(n, rz[:, t, :, H:], h_prev - n, out=hs[:, t])  # (1 - z) n + z h
     return [rz, ns, hw_n, hs]
 
 
@@ -149,8 +144,8 @@ def gru_backward(
 def rnn_forward(xw: Tensor, w_hh: Tensor) -> Tensor:
     hs = torch.empty_like(xw)
     for t in range(xw.shape[1]):
-        h_prev = hs[:, t - 1] if t else None
-        torch.tanh(xw[:, t] + _step_product(h_prev, w_hh), out=hs[:, t])
+        h_prev = hs[:, t - 1] if t else torch.zeros_like(xw[:, 0])
+        torch.tanh(torch.baddbmm(xw[:, t], h_prev, w_hh), out=hs[:, t])
     return hs
 
 
