@@ -30,13 +30,13 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from seqcast import kernels
-from seqcast.data import load_prices
-from seqcast.models import SpecNet
-from seqcast.spec import LayerSpec, resolve_layers
-from seqcast.train import TrainConfig, fit_model
-from seqcast.transforms import TargetTransform
-from seqcast.windows import make_windows
+from seqcast.data.load import load_prices
+from seqcast.models import kernels
+from seqcast.models.networks import SpecNet
+from seqcast.models.spec import LayerSpec, resolve_layers
+from seqcast.models.train import TrainConfig, fit_model, prepare_process
+from seqcast.models.transforms import TargetTransform
+from seqcast.models.windows import make_windows
 
 WINDOW, BATCH = 60, 64
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
@@ -171,6 +171,7 @@ def main() -> None:
     ]
     textbook_total = time.perf_counter() - start
 
+    prepare_process()  # seqcast's process settings, as its forecasters apply them
     rows = []
     for preset in presets:
         layers = resolve_layers(preset, None)

@@ -3,13 +3,12 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
 
-from seqcast.backtest import backtest, days_since, origins
-from seqcast.base import Forecaster
-from seqcast.baselines import DriftForecaster, MovingAverageForecaster, NaiveForecaster
 from seqcast.errors import SeqcastError
-from seqcast.neural import NeuralForecaster
+from seqcast.evaluate.backtest import backtest, days_since, fit_origins
+from seqcast.models.base import Forecaster, clone
+from seqcast.models.baselines import DriftForecaster, MovingAverageForecaster, NaiveForecaster
+from seqcast.models.neural import NeuralForecaster
 
 from .conftest import TINY
 
@@ -19,17 +18,22 @@ class Spy(NaiveForecaster):
 
     fits: ClassVar[list[pd.DatetimeIndex]] = []
 
-    def fit(self, y: pd.Series) -> "Spy":
+    def learn(self, y: pd.Series, X: pd.DataFrame | None) -> None:
         Spy.fits.append(y.index)
-        return super().fit(y)
+        super().learn(y, X)
 
 
-def test_origins_and_cutoffs(series: pd.Series) -> None:
-    assert origins(100, 25, None) == [75]
-    assert origins(100, 25, 10) == [75, 85, 95]
-    table, _ = backtest(series, {"naive": NaiveForecaster()}, 25, refit_every=10)
-    cutoffs = table["cutoff"].to_numpy()
-    assert (cutoffs[:10] == series.index[-26]).all() and (cutoffs[20:] == series.index[-6]).all()
+def test_fit_origins_and_the_long_table(series: pd.Series) -> None:
+    assert fit_origins(100, 25, None) == [75]
+    assert fit_origins(100, 25, 10) == [75, 85, 95]
+    table = backtest(series, {"naive": NaiveForecaster()}, 25, refit_every=10, horizon=3).table
+    assert list(table.columns) == ["cutoff", "date", "h", "y", "naive"]
+    assert len(table) == 25 + 24 + 23  # every origin, as far as the data reaches
+    assert (table["date"] - table["cutoff"] == pd.to_timedelta(table["h"], unit="D")).all()
+    assert (
+        table["cutoff"].iloc[0] == series.index[-26] and table["date"].iloc[-1] == series.index[-1]
+    )
+    np.testing.assert_array_equal(table["y"], series.loc[table["date"]].to_numpy())
 
 
 @pytest.mark.parametrize("train_days", [None, 50])
@@ -37,9 +41,9 @@ def test_every_refit_sees_only_data_before_its_origin(
     series: pd.Series, train_days: int | None
 ) -> None:
     Spy.fits = []
-    table, _ = backtest(series, {"spy": Spy()}, 30, refit_every=7, train_days=train_days)
-    assert len(Spy.fits) == 5  # origins at test days 0, 7, 14, 21, 28
-    for fit_dates, cutoff in zip(Spy.fits, table["cutoff"].unique(), strict=True):
+    table = backtest(series, {"spy": Spy()}, 30, refit_every=7, train_days=train_days).table
+    assert len(Spy.fits) == 5  # refits at test days 0, 7, 14, 21, 28
+    for fit_dates, cutoff in zip(Spy.fits, table["cutoff"].iloc[::7], strict=True):
         assert fit_dates[-1] == cutoff  # everything up to the cutoff, nothing after
         assert len(fit_dates) == (train_days or len(series[:cutoff]))
 
@@ -58,16 +62,16 @@ FORECASTERS = [
 def test_batch_backtest_equals_the_step_by_step_loop(
     series: pd.Series, forecaster: Forecaster, train_days: int | None
 ) -> None:
-    test_days, refit_every = 24, 10
-    table, _ = backtest(series, {"f": forecaster}, test_days, refit_every, train_days)
+    test_days, refit_every, horizon = 24, 10, 3
+    table = backtest(series, {"f": forecaster}, test_days, refit_every, train_days, horizon).table
 
-    # The obvious loop: walk day by day, refit at each origin, forecast the next day.
+    # The obvious loop: walk day by day, refit at each origin, forecast the next days.
     n, loop = len(series), []
     for t in range(n - test_days, n):
         if (t - (n - test_days)) % refit_every == 0:
             first = 0 if train_days is None else t - train_days
             model = clone(forecaster).fit(series.iloc[first:t])
-        loop.append(model.forecast(series.iloc[:t]).iloc[0])
+        loop += model.forecast(series.iloc[:t], horizon).iloc[: n - t].tolist()
     np.testing.assert_allclose(table["f"].to_numpy(), loop, rtol=1e-6, atol=0)
 
 

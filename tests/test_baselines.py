@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from seqcast.baselines import (
+from seqcast.models.baselines import (
     DriftForecaster,
     MovingAverageForecaster,
     NaiveForecaster,
@@ -15,7 +15,14 @@ SERIES = pd.Series(
 
 
 def _last(forecaster, steps: int = 2) -> list[float]:
-    return forecaster.fit(SERIES).predict(SERIES, steps).tolist()
+    """One-step forecasts of the last `steps` days."""
+    origins = np.arange(len(SERIES) - steps, len(SERIES))
+    return forecaster.fit(SERIES).predict(SERIES, origins)[:, 0].tolist()
+
+
+def _paths(forecaster, horizon: int) -> np.ndarray:
+    """Forecasts from the origins 7 and 9 (after the end), `horizon` days ahead."""
+    return forecaster.fit(SERIES).predict(SERIES, [7, 9], horizon)
 
 
 def test_naive() -> None:
@@ -36,3 +43,17 @@ def test_moving_average() -> None:
 def test_seasonal_naive() -> None:
     assert _last(SeasonalNaiveForecaster(k=7)) == [1.0, 2.0]
     assert SeasonalNaiveForecaster().fit(SERIES).forecast(SERIES).iloc[0] == 4.0
+
+
+def test_every_baseline_forecasts_every_horizon_natively() -> None:
+    np.testing.assert_array_equal(_paths(NaiveForecaster(), 3), [[64] * 3, [256] * 3])
+    slope_7, slope_9 = 63 / 6, 255 / 8
+    np.testing.assert_allclose(
+        _paths(DriftForecaster(), 2),
+        [[64 + slope_7, 64 + 2 * slope_7], [256 + slope_9, 256 + 2 * slope_9]],
+    )
+    np.testing.assert_allclose(_paths(MovingAverageForecaster(k=2), 2), [[48, 48], [192, 192]])
+    # k = 3: from origin 9 the next days are the same season as 6, 7, 8, then 6 again
+    np.testing.assert_array_equal(
+        _paths(SeasonalNaiveForecaster(k=3), 4), [[16, 32, 64, 16], [64, 128, 256, 64]]
+    )

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from seqcast.cli import app
+from seqcast.cli.app import app
+from seqcast.report.tables import number
 
-from .test_pipeline import RUN_FILES
+from .test_runs import RUN_FILES
 
 runner = CliRunner()
 SMALL = ["--window", "10", "--epochs", "2", "--test-days", "30", "--quiet"]
@@ -27,11 +28,12 @@ def test_run_then_predict_give_the_same_numbers(price_csv: Path, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "MAE/naive" in result.output and "Next-day forecast" in result.output
     assert {p.name for p in (runs / "a").iterdir()} == RUN_FILES
-    metrics = json.loads((runs / "a" / "metrics.json").read_text())
+    saved = json.loads((runs / "a" / "results.json").read_text())
     again = _invoke("predict", "--run", runs / "a")
     assert again.exit_code == 0, again.output
-    assert f"{metrics['next_day']['forecast']:,.2f}" in again.output
-    assert f"{metrics['scores']['tutorial']['MAE']:,.2f}" in again.output
+    assert f"{saved['next'][0]['tutorial']:,.2f}" in again.output
+    mae = next(row["MAE"] for row in saved["summary"] if row["model"] == "tutorial")
+    assert number(mae) in again.output
 
 
 @pytest.mark.parametrize("model", ["mlp", "rnn", "lstm", "gru"])
@@ -51,7 +53,7 @@ def test_toml_config_and_options_override_it(price_csv: Path, tmp_path: Path) ->
         "run", "--config", config, "--epochs", "2", "-q", "--runs-dir", tmp_path, "--name", "t"
     )
     assert result.exit_code == 0, result.output
-    saved = json.loads((tmp_path / "t" / "config.json").read_text())["config"]["forecaster"]
+    saved = json.loads((tmp_path / "t" / "config.json").read_text())["models"]["custom"]["params"]
     assert (saved["layers"], saved["optimizer"], saved["epochs"]) == ("gru:8, dense:1", "adam", 2)
 
 
@@ -81,9 +83,16 @@ def test_help_documents_every_option() -> None:
         "--patience",
         "--seed",
         "--test-days",
+        "--refit-every",
+        "--seeds",
+        "--baselines",
+        "--json",
         "--quiet",
     ]:
         assert option in result.output
+    compare_help = _invoke("compare", "--help").output
+    for option in ["--models", "--seeds", "--patience", "--val-days", "--lr", "--optimizer"]:
+        assert option in compare_help
 
 
 @pytest.mark.parametrize(
@@ -91,7 +100,7 @@ def test_help_documents_every_option() -> None:
     [
         (["--model", "transformer"], "unknown model preset 'transformer'"),
         (["--layers", "lstm:8, lstm:4, dense:1"], "add ':seq'"),
-        (["--optimizer", "adagrad"], "unknown optimizer"),
+        (["--optimizer", "adagrad"], "--optimizer 'adagrad': choose one of"),
         (["--test-days", "500"], "rows, but the window, validation and test period needs"),
         (["--target", "Price"], "no column 'Price'"),
     ],
@@ -144,11 +153,12 @@ def test_real_btc_run_and_demo(btc_csv: Path, tmp_path: Path) -> None:
         "gru",
     )
     assert result.exit_code == 0, result.output
-    metrics = json.loads((tmp_path / "gru" / "metrics.json").read_text())
-    assert (metrics["test_start"], metrics["test_end"]) == ("2024-03-28", "2024-05-26")
-    assert metrics["next_day"]["date"] == "2024-05-27"
-    naive = metrics["scores"]["naive"]["MAE"]
-    assert 1000 < naive < 2000  # yesterday's close over the last 60 days: measured 1,446.81
+    saved = json.loads((tmp_path / "gru" / "results.json").read_text())
+    dates = pd.read_csv(tmp_path / "gru" / "forecasts.csv")["date"]
+    assert (dates.iloc[0], dates.iloc[-1]) == ("2024-03-28", "2024-05-26")
+    assert saved["next"][0]["date"] == "2024-05-27"
+    naive = next(row["MAE"] for row in saved["summary"] if row["model"] == "naive")
+    assert naive == pytest.approx(1446.81, abs=0.005)  # yesterday's close, last 60 days
     demo = _invoke("demo", "--data", btc_csv, "--epochs", "1", "-q", "--runs-dir", tmp_path)
     assert demo.exit_code == 0, demo.output
     assert "tutorial" in demo.output and (tmp_path / "demo" / "plot.png").stat().st_size > 10_000
@@ -178,7 +188,8 @@ def test_compare_command(price_csv: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "refit every 10 days" in result.output
     assert "naive forecast" in result.output  # the verdict line
-    assert (tmp_path / "cmp" / "mae.png").is_file()
+    assert "± " in result.output  # two seeds: mean ± standard deviation
+    assert (tmp_path / "cmp" / "plot.png").is_file()
     bad = _invoke("compare", "--data", price_csv, "--models", "naive,prophet", "-q")
     assert bad.exit_code == 2 and "unknown model 'prophet'" in bad.output
 
@@ -206,3 +217,60 @@ def test_load_options_reach_the_loader(price_csv: Path, tmp_path: Path) -> None:
     assert "filled 2 missing days" in noted.output
     refused = _invoke("run", "--data", path, *SMALL, "--runs-dir", tmp_path, "--gaps", "error")
     assert refused.exit_code == 2 and "2 days missing from" in refused.output
+
+
+def test_json_output_is_the_result_in_strict_json(price_csv: Path, tmp_path: Path) -> None:
+    result = _invoke(
+        "compare", "--data", price_csv, "--models", "naive,drift,ma:3", "--test-days", "20",
+        "--out", tmp_path / "cmp", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    printed = json.loads(result.stdout, parse_constant=refuse)
+    assert printed["directory"] == str(tmp_path / "cmp")
+    assert {row["model"] for row in printed["summary"]} == {"naive", "drift", "ma:3"}
+    saved = json.loads((tmp_path / "cmp" / "results.json").read_text())
+    assert saved["summary"] == printed["summary"]
+
+
+def test_on_80_columns_the_main_numbers_are_shown_in_full(price_csv: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["compare", "--data", str(price_csv), "--models", "naive,drift,ma:3,snaive:7",
+         "--test-days", "20", "--out", str(tmp_path / "c"), "-q"],
+        env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if "MAE/naive" in line)
+    assert "MAE " in header and "DM p" in header
+    assert "…" not in result.stdout  # nothing cut short
+
+
+def _modules_after(*args: str) -> set[str]:
+    """The modules a real `seqcast` process has imported when the command ends."""
+    code = (
+        "import sys\nfrom seqcast.cli import main\n"
+        f"try:\n    main({list(args)!r})\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    return set(proc.stdout.split())
+
+
+def test_help_and_inspect_and_baseline_compares_import_no_torch(
+    price_csv: Path, tmp_path: Path
+) -> None:
+    assert not {"torch", "pandas", "numpy"} & _modules_after("--help")
+    assert not {"torch", "pandas"} & _modules_after("run", "--help")
+    assert "torch" not in _modules_after("inspect", str(price_csv))
+    compare = _modules_after(
+        "compare", "--data", str(price_csv), "--models", "naive,drift", "--test-days", "10",
+        "--out", str(tmp_path / "c"), "-q",
+    )  # fmt: skip
+    assert "pandas" in compare and "torch" not in compare and "sklearn" not in compare
+    assert (tmp_path / "c" / "results.json").is_file()

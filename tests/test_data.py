@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqcast.data import DataWarning, check_length, load_prices
+from seqcast.data.load import DataWarning, check_length, load_prices
 from seqcast.errors import SeqcastError
 
 from .conftest import write_yahoo_csv

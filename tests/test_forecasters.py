@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from seqcast.base import Forecaster
-from seqcast.baselines import NaiveForecaster
 from seqcast.errors import NotFittedError, SeqcastError
-from seqcast.neural import NeuralForecaster
-from seqcast.spec import PRESETS
+from seqcast.models.base import Forecaster
+from seqcast.models.baselines import NaiveForecaster
+from seqcast.models.neural import NeuralForecaster
+from seqcast.models.spec import PRESETS
 
 from .conftest import TINY
 
@@ -27,6 +27,15 @@ def test_params_round_trip(forecaster: Forecaster) -> None:
     assert copy.get_params() == params
 
 
+def test_scikit_learns_clone_copies_the_parameters(forecaster: Forecaster) -> None:
+    """scikit-learn is not imported by seqcast, but its tools work on our forecasters."""
+    from sklearn.base import clone as sklearn_clone
+
+    copy = sklearn_clone(forecaster)
+    assert type(copy) is type(forecaster) and copy.get_params() == forecaster.get_params()
+    assert copy is not forecaster
+
+
 def test_init_does_no_work(forecaster: Forecaster) -> None:
     assert not [name for name in vars(forecaster) if name.endswith("_")]
 
@@ -41,31 +50,44 @@ def test_fit_returns_self_and_predict_gives_one_step_forecasts(
 ) -> None:
     train = series.iloc[:-20]
     assert forecaster.fit(train) is forecaster
-    predicted = forecaster.predict(series, 20)
-    assert predicted.index.equals(series.index[-20:])
+    predicted = forecaster.predict(series, np.arange(len(series) - 20, len(series)))
+    assert predicted.shape == (20, 1)
     assert np.all(np.isfinite(predicted)) and np.all(predicted > 0)
-    nxt = forecaster.forecast(series)
-    assert nxt.index[0] == series.index[-1] + pd.Timedelta(days=1)
-    assert np.isfinite(nxt.iloc[0])
+    nxt = forecaster.forecast(series, horizon=3)
+    assert list(nxt.index) == list(pd.date_range(series.index[-1], periods=4)[1:])
+    assert np.all(np.isfinite(nxt))
 
 
 def test_forecast_equals_predict_of_the_extended_series(
     forecaster: Forecaster, series: pd.Series
 ) -> None:
     forecaster.fit(series.iloc[:-20])
-    nxt = forecaster.forecast(series.iloc[:-1])
-    assert nxt.iloc[0] == pytest.approx(forecaster.predict(series, 1).iloc[0], rel=1e-12)
+    nxt = forecaster.forecast(series.iloc[:-1], horizon=2)
+    from_inside = forecaster.predict(series, [len(series) - 1], horizon=2)[0]
+    np.testing.assert_allclose(nxt.to_numpy(), from_inside, rtol=1e-12)
+
+
+def test_predict_reads_nothing_at_or_after_its_origin(
+    forecaster: Forecaster, series: pd.Series
+) -> None:
+    forecaster.fit(series.iloc[:-20])
+    origin = len(series) - 10
+    changed = series.copy()
+    changed.iloc[origin:] *= 3.0
+    np.testing.assert_array_equal(
+        forecaster.predict(series, [origin], horizon=5), forecaster.predict(changed, [origin], 5)
+    )
 
 
 def test_too_short_history_is_a_clear_error(forecaster: Forecaster, series: pd.Series) -> None:
     forecaster.fit(series.iloc[:-20])
     with pytest.raises(SeqcastError, match="past values before its first forecast"):
-        forecaster.predict(series.iloc[:5], 5)
+        forecaster.predict(series.iloc[:5], [0, 1, 2, 3, 4])
 
 
 def test_naive_repeats_yesterday(series: pd.Series) -> None:
-    predicted = NaiveForecaster().fit(series).predict(series, 3)
-    assert predicted.tolist() == series.iloc[-4:-1].tolist()
+    predicted = NaiveForecaster().fit(series).predict(series, [len(series) - 3], horizon=3)
+    assert predicted[0].tolist() == [series.iloc[-4]] * 3
 
 
 def test_neural_training_too_short_is_a_clear_error(series: pd.Series) -> None:

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seqcast.data import DataWarning, LoadOptions, load_prices, read_prices
+from seqcast.data.load import DataWarning, load_prices, read_prices
 from seqcast.errors import SeqcastError
+from seqcast.settings import LoadOptions
 
 from . import corpus
 
@@ -27,9 +28,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 def test_every_layout_loads_to_the_same_daily_closes(tmp_path: Path, layout: str) -> None:
     writer, name, options, detected = corpus.LAYOUT_FILES[layout]
     path = _write(tmp_path, name, writer(SERIES))
-    target = options.get("target")
-    load = {k: v for k, v in options.items() if k != "target"}
-    loaded = read_prices(path, target, LoadOptions(**load))
+    loaded = read_prices(path, LoadOptions(**options))
     assert loaded.layout == detected
     assert loaded.series.index.equals(SERIES.index)
     np.testing.assert_allclose(loaded.series.to_numpy(), SERIES.to_numpy(), rtol=1e-12)

@@ -6,16 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqcast.metrics import (
-    diebold_mariano,
+from seqcast.evaluate.metrics import (
     directional_accuracy,
     mae,
     mape,
     mase,
+    naive_scale,
     rmse,
     score_table,
     smape,
 )
+from seqcast.evaluate.significance import diebold_mariano, t_two_sided
 
 Y = np.array([10.0, 12.0, 11.0, 13.0])
 Y_HAT = np.array([11.0, 9.0, 12.0, 14.0])  # errors 1, 3, 1, 1
@@ -52,12 +53,36 @@ def test_diebold_mariano_with_small_sample_correction() -> None:
     assert diebold_mariano(y, y_hat, y_hat[::-1]) == pytest.approx(1.0)  # equal losses, reordered
 
 
+def test_diebold_mariano_at_longer_horizons_sums_the_autocovariances() -> None:
+    y = np.zeros(6)
+    y_hat = np.array([1.0, 2.0, 0.0, 3.0, 1.0, 2.0])  # d = 1 2 0 3 1 2, mean 1.5
+    # centred -0.5 .5 -1.5 1.5 -.5 .5: gamma0 = 5.5/6, gamma1 = (-.25 - .75 - 2.25 - .75
+    # - .25)/6 = -4.25/6; variance = (5.5 - 8.5)/6 < 0, so the plain variance is used;
+    # h = 2: HLN factor sqrt((6 + 1 - 4 + 2/6)/6).
+    dm = 1.5 / math.sqrt((5.5 / 6) / 6) * math.sqrt((3 + 2 / 6) / 6)
+    assert diebold_mariano(y, y_hat, y, horizon=2) == pytest.approx(t_two_sided(dm, 5), rel=1e-12)
+    smooth = np.array([1.0, 1.0, 2.0, 2.0, 3.0, 3.0])  # positively autocorrelated losses
+    d = smooth - smooth.mean()
+    variance = np.mean(d**2) + 2 * np.mean(d[1:] * d[:-1])
+    dm = smooth.mean() / math.sqrt(variance / 6) * math.sqrt((3 + 2 / 6) / 6)
+    assert diebold_mariano(y, smooth, y, horizon=2) == pytest.approx(t_two_sided(dm, 5), rel=1e-12)
+
+
+@pytest.mark.parametrize(("t", "df"), [(0.3, 1), (2.7456, 4), (-1.9, 59), (4.0, 364), (8.0, 3000)])
+def test_t_tail_is_scipys(t: float, df: int) -> None:
+    from scipy import stats
+
+    assert t_two_sided(t, df) == pytest.approx(2 * stats.t.sf(abs(t), df), rel=1e-9, abs=1e-300)
+
+
 def test_score_table_reads_the_backtest_table() -> None:
-    table = pd.DataFrame({"y": Y, "naive": Y_PREV, "m": Y_HAT})
-    scores = score_table(table, ["m", "naive"], pd.Series([1.0, 3.0, 2.0, 6.0]))
+    table = pd.DataFrame({"h": 1, "y": Y, "naive": Y_PREV, "m": Y_HAT})
+    scale = naive_scale(np.array([1.0, 3.0, 2.0, 6.0]))
+    scores = score_table(table, ["m", "naive"], scale).xs(1, level="h")
     assert scores.loc["m", "MAE"] == 1.5
     assert scores.loc["naive", "MAE"] == 1.5  # naive errors 1, 2, 1, 2
     assert scores.loc["m", "MAE/naive"] == 1.0
+    assert scores.loc["m", "MASE"] == pytest.approx(1.5 / (7 / 3))
     assert scores.loc["naive", "DM p"] == 1.0
     assert list(scores.columns) == [
         "MAE",

@@ -3,9 +3,9 @@ import pytest
 import torch
 from torch import nn
 
-from seqcast import kernels
-from seqcast.models import SpecNet
-from seqcast.spec import PRESETS, parse_layers, resolve_layers
+from seqcast.models import kernels
+from seqcast.models.networks import SpecNet
+from seqcast.models.spec import PRESETS, parse_layers, resolve_layers
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))

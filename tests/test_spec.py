@@ -1,7 +1,7 @@
 import pytest
 
 from seqcast.errors import SeqcastError
-from seqcast.spec import PRESETS, LayerSpec, format_layers, parse_layers, resolve_layers
+from seqcast.models.spec import PRESETS, LayerSpec, format_layers, parse_layers, resolve_layers
 
 
 def test_tutorial_preset_is_exactly_the_tutorial_stack() -> None:

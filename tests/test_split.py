@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
+from seqcast.data.split import chronological_split, split_tail
 from seqcast.errors import SeqcastError
-from seqcast.split import chronological_split, split_tail
 
 
 def _days(n: int) -> pd.Series:

@@ -3,9 +3,9 @@ import pytest
 import torch
 
 from seqcast.errors import SeqcastError
-from seqcast.models import SpecNet
-from seqcast.spec import parse_layers
-from seqcast.train import OPTIMIZERS, TrainConfig, fit_model, make_optimizer, predict_model
+from seqcast.models.networks import SpecNet
+from seqcast.models.spec import parse_layers
+from seqcast.models.train import OPTIMIZERS, TrainConfig, fit_model, make_optimizer, predict_model
 
 
 def _problem(n: int = 256, window: int = 8) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from seqcast.errors import SeqcastError
-from seqcast.transforms import TRANSFORMS, TargetTransform
+from seqcast.models.transforms import TargetTransform
+from seqcast.settings import TRANSFORMS
 
 prices = arrays(np.float64, st.integers(3, 60), elements=st.floats(1.0, 1e5, allow_nan=False))
 
@@ -13,7 +14,7 @@ prices = arrays(np.float64, st.integers(3, 60), elements=st.floats(1.0, 1e5, all
 def test_price_scaler_statistics_come_from_training_only() -> None:
     train, future = np.array([10.0, 20.0, 30.0]), np.array([1000.0, 5.0])
     fitted = TargetTransform("price").fit(train)
-    assert fitted.scaler_.data_min_[0] == 10.0 and fitted.scaler_.data_max_[0] == 30.0
+    assert fitted.extremes_ == [10.0, 30.0]
     z = fitted.transform(np.concatenate([train, future]))
     assert z.tolist() == pytest.approx([0.0, 0.5, 1.0, 49.5, -0.25])  # the future extrapolates
 
@@ -38,6 +39,28 @@ def test_inverse_of_transform_is_identity(kind: str, p: np.ndarray) -> None:
     lag = fitted.lag
     back = fitted.inverse_transform(z[lag:], previous=p[:-1] if lag else None)
     np.testing.assert_allclose(back, p[lag:], rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", TRANSFORMS)
+def test_scaling_is_scikit_learns_to_the_bit(kind: str) -> None:
+    """The scalers are written out (scikit-learn is not imported at run time); they must
+    give scikit-learn's MinMaxScaler / MaxAbsScaler numbers exactly, both ways."""
+    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
+
+    p = np.random.default_rng(2).lognormal(9, 1, 300)
+    ours = TargetTransform(kind).fit(p[:200])
+    raw = ours._raw(p)
+    scaler = MinMaxScaler() if kind == "price" else MaxAbsScaler()
+    scaler.fit(raw[ours.lag : 200].reshape(-1, 1))
+    z = ours.transform(p)
+    np.testing.assert_array_equal(z[ours.lag :], scaler.transform(raw[ours.lag :, None]).ravel())
+    back = scaler.inverse_transform(z[ours.lag :, None]).ravel()
+    if kind == "price":
+        np.testing.assert_array_equal(ours.inverse_transform(z), back)
+    else:
+        change = np.exp(back) if kind == "log_return" else 1.0 + back
+        expected = p[:-1] * change
+        np.testing.assert_array_equal(ours.inverse_transform(z[1:], previous=p[:-1]), expected)
 
 
 @pytest.mark.parametrize("kind", TRANSFORMS)

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seqcast.windows import make_windows
+from seqcast.models.windows import make_windows
 
 
 def test_exact_windows_on_a_known_series() -> None:

@@ -1,41 +1,53 @@
-"""seqcast: honest sequence-model forecasts of price series."""
+"""seqcast: honest sequence-model forecasts of price series, always beside the naive one.
 
-from seqcast.backtest import backtest, forecast_table
-from seqcast.baselines import NaiveForecaster
-from seqcast.config import RunConfig
-from seqcast.data import DataWarning, LoadOptions, load_prices, read_prices
-from seqcast.errors import NotFittedError, SeqcastError
-from seqcast.metrics import mae, mape, rmse, score_table
-from seqcast.neural import NeuralForecaster
-from seqcast.pipeline import RunResult, predict_from_run, run_experiment, save_run
-from seqcast.spec import PRESETS, LayerSpec, parse_layers
-from seqcast.split import chronological_split
-from seqcast.transforms import TargetTransform
+The public names load lazily (`import seqcast` imports no PyTorch, pandas or NumPy); each
+comes from the module of its stage:
 
-__all__ = [
-    "PRESETS",
-    "DataWarning",
-    "LayerSpec",
-    "LoadOptions",
-    "NaiveForecaster",
-    "NeuralForecaster",
-    "NotFittedError",
-    "RunConfig",
-    "RunResult",
-    "SeqcastError",
-    "TargetTransform",
-    "backtest",
-    "chronological_split",
-    "forecast_table",
-    "load_prices",
-    "mae",
-    "mape",
-    "parse_layers",
-    "predict_from_run",
-    "read_prices",
-    "rmse",
-    "run_experiment",
-    "save_run",
-    "score_table",
-]
-__version__ = "0.1.0"
+    data/       load_prices, read_prices, LoadOptions
+    models/     NaiveForecaster, NeuralForecaster, make_model, clone
+    evaluate/   backtest, score_table
+    experiment  Experiment, Result
+    runs        save_run, load_run, replay_run
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.2.0"
+
+_EXPORTS = {
+    "load_prices": "seqcast.data.load",
+    "read_prices": "seqcast.data.load",
+    "DataWarning": "seqcast.data.load",
+    "LoadOptions": "seqcast.settings",
+    "NeuralSettings": "seqcast.settings",
+    "Evaluation": "seqcast.settings",
+    "NaiveForecaster": "seqcast.models.baselines",
+    "NeuralForecaster": "seqcast.models.neural",
+    "Forecaster": "seqcast.models.base",
+    "clone": "seqcast.models.base",
+    "backtest": "seqcast.evaluate.backtest",
+    "score_table": "seqcast.evaluate.metrics",
+    "Experiment": "seqcast.experiment",
+    "Result": "seqcast.experiment",
+    "SeqcastError": "seqcast.errors",
+    "NotFittedError": "seqcast.errors",
+}
+_RENAMED = {
+    "make_model": ("seqcast.models.registry", "make"),
+    "save_run": ("seqcast.runs", "save"),
+    "load_run": ("seqcast.runs", "load"),
+    "replay_run": ("seqcast.runs", "replay"),
+}
+__all__ = sorted([*_EXPORTS, *_RENAMED])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name in _RENAMED:
+        module, attribute = _RENAMED[name]
+        return getattr(importlib.import_module(module), attribute)
+    raise AttributeError(f"module 'seqcast' has no attribute '{name}'")

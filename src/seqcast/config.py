@@ -1,63 +1,82 @@
-"""Run settings: one frozen dataclass, filled from a TOML file and/or CLI options."""
+"""Flat settings (a TOML file and/or command-line options, with the names of
+seqcast.settings) into an experiment and its data: the one place both commands meet.
+
+    run:      the model (`model`/`layers`, or a .toml file as `model`) + `baselines`, 1 seed
+    compare:  `models` (default: the baselines and every preset), 3 seeds; neural settings
+              apply to every neural model named. A file with a `model` but no `models`
+              compares that model with the baselines.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
-import tomllib
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from seqcast.data import LOAD_KEYS
+from seqcast.data.load import Loaded, read_prices
 from seqcast.errors import SeqcastError
-from seqcast.neural import NeuralForecaster
+from seqcast.experiment import Experiment
+from seqcast.models import registry
+from seqcast.settings import Evaluation, LoadOptions, NeuralSettings, keys, name_list, pick
 
-FORECASTER_KEYS = tuple(inspect.signature(NeuralForecaster).parameters)
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    data: str  # the price file
-    target: str | None = None  # the column to forecast; None = the layout's price column
-    test_days: int = 60  # the tutorial's test period: the last 60 days
-    show_naive: bool = True  # draw the naive forecast in the plot
-    load: dict[str, Any] = field(default_factory=dict)  # seqcast.data.LoadOptions fields
-    forecaster: dict[str, Any] = field(default_factory=dict)  # NeuralForecaster parameters
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any], source: str = "settings") -> RunConfig:
-        """Build from flat settings: run fields, load options and forecaster parameters side
-        by side (or already nested under `load` and `forecaster`)."""
-        nested = {"load": LOAD_KEYS, "forecaster": FORECASTER_KEYS}
-        run_keys = {f.name for f in dataclasses.fields(cls)} - set(nested)
-        known = run_keys | set(LOAD_KEYS) | set(FORECASTER_KEYS)
-        unknown = set(values) - known - set(nested)
-        if unknown:
-            raise SeqcastError(
-                f"{source}: unknown setting(s) {', '.join(sorted(unknown))};"
-                f" known: {', '.join(sorted(known))}"
-            )
-        if "data" not in values:
-            raise SeqcastError(f"{source}: no data file given; use --data FILE")
-        groups = {
-            group: {**values.get(group, {}), **{k: v for k, v in values.items() if k in keys}}
-            for group, keys in nested.items()
-        }
-        run = {k: v for k, v in values.items() if k in run_keys}
-        return cls(**run, load=groups["load"], forecaster=groups["forecaster"])
+PRESET_MODELS = ("mlp", "rnn", "lstm", "gru", "tutorial")
+BASELINES = ("naive", "drift", "ma:7", "snaive:7")
+OTHER_KEYS = ("data", "models", "baselines")
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Flat settings from a TOML file; keys are the CLI's option names with underscores."""
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise SeqcastError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SeqcastError(f"{path}: not valid TOML ({exc})") from None
+def plan(
+    settings: dict[str, Any], command: str, baselines: str | None = None
+) -> tuple[Experiment, Loaded]:
+    """The experiment `settings` describe for `command` ('run' or 'compare'), and its data."""
+    known = {*keys(LoadOptions), *keys(NeuralSettings), *keys(Evaluation), *OTHER_KEYS}
+    unknown = set(settings) - known
+    if unknown:
+        raise SeqcastError(
+            f"unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+        )
+    if not settings.get("data"):
+        raise SeqcastError("no data file given; use --data FILE")
+    evaluation = Evaluation(**pick(Evaluation, settings))
+    neural = pick(NeuralSettings, settings)
+    first_seed = neural.pop("seed", 0)
+    if command == "run":
+        models = _run_models(settings, neural, baselines or settings.get("baselines", "naive"))
+        seeds = evaluation.seed_list(first_seed, default_count=1)
+    else:
+        models = _compare_models(settings, neural)
+        seeds = evaluation.seed_list(first_seed, default_count=3)
+    loaded = read_prices(settings["data"], LoadOptions(**pick(LoadOptions, settings)))
+    loaded.warn()
+    return Experiment(models, evaluation, seeds), loaded
+
+
+def _run_models(settings: dict[str, Any], neural: dict[str, Any], baselines: Any) -> dict:
+    if "models" in settings:
+        raise SeqcastError("run trains one model (--model); to compare several, use compare")
+    name = neural.pop("model", "tutorial")
+    model = (
+        registry.make(name, neural)
+        if name.endswith(".toml")
+        else registry.neural({**neural, "model": name})
+    )
+    label = registry.label(name) if name.endswith(".toml") else model.name
+    models = {label: model}
+    for baseline in _names(baselines):
+        models.setdefault(registry.label(baseline), registry.make(baseline))
+    return models
+
+
+def _compare_models(settings: dict[str, Any], neural: dict[str, Any]) -> dict:
+    names = _names(settings.get("models", ""))
+    if not names and {"model", "layers"} & set(neural):  # a run file: its model vs baselines
+        custom = registry.neural(neural)
+        return {**{b: registry.make(b) for b in BASELINES}, custom.name: custom}
+    if not names:
+        names = [*BASELINES, *PRESET_MODELS]
+    overrides = {k: v for k, v in neural.items() if k not in ("model", "layers")}
+    labels = [registry.label(n) for n in names]
+    if len(set(labels)) != len(labels):
+        raise SeqcastError(f"a model is named twice in {', '.join(names)}")
+    return {label: registry.make(n, overrides) for label, n in zip(labels, names, strict=True)}
+
+
+def _names(value: Any) -> list[str]:
+    return list(name_list(value)) if isinstance(value, str) else [str(v) for v in value]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from seqcast import kernels
-from seqcast.cells import GATES, GRUSequence, LSTMSequence, RNNSequence
-from seqcast.spec import LayerSpec
+from seqcast.models import kernels
+from seqcast.models.cells import GATES, GRUSequence, LSTMSequence, RNNSequence
+from seqcast.models.spec import LayerSpec
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "linear": nn.Identity,
@@ -130,8 +130,6 @@ class SpecNet(nn.Module):
             else:
                 blocks.append(Dropout(layer.rate))
         self.blocks = nn.Sequential(*blocks)
-        if any(isinstance(block, Recurrent) for block in blocks):
-            kernels.compiled()  # a first build happens here, not inside the first epoch
         self.layers, self.window, self.n_features = layers, window, n_features
         self.seeds = list(seeds)
         # Two streams per seed: one for the initial weights, one for dropout masks.

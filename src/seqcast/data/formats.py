@@ -1,7 +1,7 @@
 """Price-file layouts: read the bytes, find the header, recognise who exported the file.
 
 Every layout comes out the same way: a table of text cells plus where each row stood in the
-file, so that errors can name the line. Parsing values is `data.py`'s job.
+file, so that errors can name the line. Parsing values is `load.py`'s job.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import gzip
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -17,33 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from seqcast.data.layouts import FORMATS, LAYOUTS, Layout, detect
 from seqcast.errors import SeqcastError
-
-
-@dataclass(frozen=True)
-class Layout:
-    name: str
-    date_col: str  # where the time stamps are
-    target: str  # the price column a forecast wants by default
-    about: str  # one line for `inspect` and --help
-    date_formats: tuple[str, ...] = ()  # tried in order before ISO 8601; none = ISO only
-
-
-LAYOUTS: dict[str, Layout] = {
-    "yahoo": Layout("yahoo", "Date", "Close", "Yahoo Finance export"),
-    "coingecko": Layout("coingecko", "snapped_at", "price", "CoinGecko export"),
-    "cryptodatadownload": Layout(
-        "cryptodatadownload", "date", "close", "CryptoDataDownload export"
-    ),
-    "investing": Layout(
-        "investing", "Date", "Price", "Investing.com export", ("%m/%d/%Y", "%b %d, %Y")
-    ),
-    "kaggle-intraday": Layout(
-        "kaggle-intraday", "Timestamp", "Close", "Kaggle intraday OHLC with unix Timestamp"
-    ),
-    "generic": Layout("generic", "", "", "any CSV, with --date-col and --target-col"),
-}
-FORMATS = ("auto", *LAYOUTS)
 
 
 @dataclass
@@ -52,6 +28,7 @@ class RawTable:
     frame: pd.DataFrame  # every cell as text, columns stripped of spaces
     lines: np.ndarray  # the file line (or Parquet row) of each frame row
     unit: str  # "line" for text files, "row" for Parquet
+    sha256: str  # of the file's bytes
 
 
 def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> RawTable:
@@ -74,28 +51,8 @@ def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> Ra
     if date_col:
         layout = dataclasses.replace(layout, date_col=date_col)
     first = skip + 2 if unit == "line" else 1  # the header is on line skip + 1
-    return RawTable(layout, frame, np.arange(len(frame)) + first, unit)
-
-
-def detect(columns: pd.Index | list[str], date_col: str | None = None) -> Layout:
-    """The layout whose header this is; `generic` when a date column is named."""
-    have = {str(c).strip().lower() for c in columns}
-    if {"snapped_at", "price"} <= have:
-        return LAYOUTS["coingecko"]
-    if {"unix", "date", "symbol", "close"} <= have:
-        return LAYOUTS["cryptodatadownload"]
-    if {"date", "price", "open", "high", "low", "change %"} <= have:
-        return LAYOUTS["investing"]
-    if {"timestamp", "open", "high", "low", "close"} <= have:
-        return LAYOUTS["kaggle-intraday"]
-    if {"date", "close"} <= have:
-        return LAYOUTS["yahoo"]
-    if date_col:
-        return LAYOUTS["generic"]
-    raise SeqcastError(
-        f"unrecognised layout (columns: {', '.join(map(str, columns))});"
-        " name the columns with --date-col and --target-col"
-    )
+    digest = hashlib.sha256(data).hexdigest()
+    return RawTable(layout, frame, np.arange(len(frame)) + first, unit, digest)
 
 
 def find_column(columns: pd.Index, name: str) -> str | None:

@@ -6,47 +6,24 @@ refuse with one line naming the file, line and column.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from seqcast.errors import SeqcastError
-from seqcast.formats import RawTable, find_column, read_table
+from seqcast.data.formats import RawTable, find_column, read_table
+from seqcast.errors import Note, SeqcastError
+from seqcast.settings import LoadOptions
 
-CHOICES = {
-    "duplicates": ("error", "first", "last"),
-    "gaps": ("ffill", "drop", "error"),
-    "bad_rows": ("error", "drop"),
-}
 _SUFFIXES = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 
 
-class DataWarning(UserWarning):
+class DataWarning(Note):
     """A repair seqcast made to the data; the CLI prints each one."""
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    format: str = "auto"  # a layout name from seqcast.formats, or auto-detect
-    date_col: str | None = None  # the time-stamp column, for files no layout describes
-    duplicates: str = "error"  # two rows for one day: error, or keep the first/last
-    gaps: str = "ffill"  # missing days: carry the last price forward, drop, or error
-    max_gap: int = 7  # the longest run of missing days ffill may paper over
-    bad_rows: str = "error"  # unusable prices (empty, text, <= 0): error, or drop the row
-
-    def __post_init__(self) -> None:
-        for name, allowed in CHOICES.items():
-            if getattr(self, name) not in allowed:
-                raise SeqcastError(f"--{name.replace('_', '-')} must be one of {allowed}")
-        if self.max_gap < 1:
-            raise SeqcastError("--max-gap must be at least 1 day")
-
-
-LOAD_KEYS = tuple(f.name for f in fields(LoadOptions))
 
 
 @dataclass
@@ -54,28 +31,47 @@ class Loaded:
     series: pd.Series  # float, indexed by consecutive UTC dates (unless gaps='drop')
     layout: str  # the layout that was read
     notes: list[str] = field(default_factory=list)  # every repair, in words
+    source: str = ""  # where it came from: the file's path
+    sha256: str = ""  # of the file's bytes, so a report names exactly what was read
+    options: LoadOptions = field(default_factory=LoadOptions)  # how it was read
+
+    def warn(self) -> None:
+        """Issue every repair as a DataWarning (the CLI prints them as notes)."""
+        for note in self.notes:
+            warnings.warn(f"{self.source}: {note}", DataWarning, stacklevel=3)
+
+    def provenance(self) -> dict[str, Any]:
+        s = self.series
+        return {
+            "file": self.source,
+            "sha256": self.sha256,
+            "layout": self.layout,
+            "column": str(s.name),
+            "first": str(s.index[0].date()),
+            "last": str(s.index[-1].date()),
+            "rows": len(s),
+            "repairs": list(self.notes),
+            "options": dataclasses.asdict(self.options),
+        }
 
 
 def load_prices(path: str | Path, target: str | None = None, **options: Any) -> pd.Series:
     """Read a daily (or intraday) price file and return `target` as a date-indexed series.
 
     `target` defaults to the layout's price column (Close, price, Price...); `options` are
-    the fields of `LoadOptions`. Every repair is issued as a `DataWarning`.
+    the other fields of `LoadOptions`. Every repair is issued as a `DataWarning`.
     """
-    loaded = read_prices(path, target, LoadOptions(**options))
-    for note in loaded.notes:
-        warnings.warn(f"{path}: {note}", DataWarning, stacklevel=2)
+    loaded = read_prices(path, LoadOptions(target=target, **options))
+    loaded.warn()
     return loaded.series
 
 
-def read_prices(
-    path: str | Path, target: str | None = None, options: LoadOptions | None = None
-) -> Loaded:
+def read_prices(path: str | Path, options: LoadOptions | None = None) -> Loaded:
     """`load_prices`, returning the repairs as notes instead of warnings."""
     path, options = Path(path), options or LoadOptions()
     raw = read_table(path, options.format, options.date_col)
     date_col = _column(path, raw, raw.layout.date_col or None, "--date-col")
-    target_col = _column(path, raw, target or raw.layout.target or None, "--target-col")
+    target_col = _column(path, raw, options.target or raw.layout.target or None, "--target")
     notes: list[str] = []
     raw = _drop_empty_rows(raw, date_col, notes)
     stamps = _parse_stamps(path, raw, date_col)
@@ -97,7 +93,7 @@ def read_prices(
     series = _dedupe(path, series, lines, raw.unit, options.duplicates, notes)
     series = _fill_gaps(path, series, options, notes)
     series.index.name = "date"
-    return Loaded(series, raw.layout.name, notes)
+    return Loaded(series, raw.layout.name, notes, str(path), raw.sha256, options)
 
 
 def check_length(series: pd.Series, needed: int, source: str, what: str) -> None:
@@ -133,7 +129,7 @@ def _drop_empty_rows(raw: RawTable, date_col: str, notes: list[str]) -> RawTable
         f"skipped {empty.sum()} rows without values (first: {raw.unit} {raw.lines[empty][0]})"
     )
     kept = raw.frame[~empty].reset_index(drop=True)
-    return RawTable(raw.layout, kept, raw.lines[~empty], raw.unit)
+    return dataclasses.replace(raw, frame=kept, lines=raw.lines[~empty])
 
 
 def _parse_stamps(path: Path, raw: RawTable, column: str) -> pd.DatetimeIndex:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from seqcast.evaluate.significance import diebold_mariano
 
 
 def mae(y: np.ndarray, y_hat: np.ndarray) -> float:
@@ -33,7 +34,7 @@ def smape(y: np.ndarray, y_hat: np.ndarray) -> float:
 
 def mase(y: np.ndarray, y_hat: np.ndarray, train: np.ndarray) -> float:
     """MAE scaled by the in-sample MAE of the one-step naive forecast on the training part."""
-    return mae(y, y_hat) / float(np.mean(np.abs(np.diff(np.asarray(train)))))
+    return mae(y, y_hat) / naive_scale(train)
 
 
 def directional_accuracy(y: np.ndarray, y_hat: np.ndarray, y_prev: np.ndarray) -> tuple[float, int]:
@@ -52,28 +53,11 @@ def directional_accuracy(y: np.ndarray, y_hat: np.ndarray, y_prev: np.ndarray) -
     return share, int(ties.sum())
 
 
-def diebold_mariano(y: np.ndarray, y_hat: np.ndarray, y_ref: np.ndarray) -> float:
-    """Two-sided p-value of the Diebold-Mariano test of equal accuracy (absolute-error loss,
-    one-step horizon) with the Harvey-Leybourne-Newbold small-sample correction.
-
-    Small p: the two forecasts differ in accuracy; which is better is read from their MAEs.
-    """
-    y = np.asarray(y)
-    d = np.abs(y - np.asarray(y_hat)) - np.abs(y - np.asarray(y_ref))
-    n = len(d)
-    variance = float(np.mean((d - d.mean()) ** 2))  # lag-0 autocovariance: enough for h = 1
-    if n < 3 or variance == 0.0:
-        return 1.0 if np.allclose(d, 0.0) else 0.0
-    dm = d.mean() / np.sqrt(variance / n)
-    h = 1
-    correction = np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
-    return float(2.0 * stats.t.sf(abs(dm * correction), df=n - 1))
-
-
 def score(
-    y: np.ndarray, y_hat: np.ndarray, y_prev: np.ndarray, train: np.ndarray
+    y: np.ndarray, y_hat: np.ndarray, y_prev: np.ndarray, scale: float, horizon: int = 1
 ) -> dict[str, float]:
-    """Every metric of one forecast; `y_prev` doubles as the naive reference."""
+    """Every metric of one forecast; `y_prev` (the last value known at each forecast's
+    origin) is the naive forecast at the same horizon, and `scale` the MASE denominator."""
     accuracy, ties = directional_accuracy(y, y_hat, y_prev)
     error, naive_mae = mae(y, y_hat), mae(y, y_prev)
     return {
@@ -81,19 +65,28 @@ def score(
         "RMSE": rmse(y, y_hat),
         "MAPE%": mape(y, y_hat),
         "sMAPE%": smape(y, y_hat),
-        "MASE": mase(y, y_hat, train),
+        "MASE": error / scale,
         "MAE/naive": error / naive_mae if naive_mae > 0 else np.nan,
         "DA%": accuracy,
         "DA ties": float(ties),
-        "DM p": diebold_mariano(y, y_hat, y_prev),
+        "DM p": diebold_mariano(y, y_hat, y_prev, horizon),
     }
 
 
-def score_table(table: pd.DataFrame, models: list[str], train: pd.Series) -> pd.DataFrame:
-    """One row per model over a backtest table (`y`, `naive` and one column per model);
-    `train` is the history before the first forecast (it scales MASE)."""
-    y, y_prev = table["y"].to_numpy(), table["naive"].to_numpy()
-    rows = {m: score(y, table[m].to_numpy(), y_prev, train.to_numpy()) for m in models}
+def score_table(table: pd.DataFrame, columns: list[str], scale: float) -> pd.DataFrame:
+    """One row per (column, h) of a long forecast table (`h`, `y`, `naive` and a column per
+    model run); `scale` is MASE's denominator (`naive_scale` of the history before the
+    first forecast)."""
+    rows = {}
+    for h, rows_h in table.groupby("h", sort=True):
+        y, y_prev = rows_h["y"].to_numpy(), rows_h["naive"].to_numpy()
+        for column in columns:
+            rows[(column, int(h))] = score(y, rows_h[column].to_numpy(), y_prev, scale, int(h))
     scores = pd.DataFrame.from_dict(rows, orient="index")
-    scores.index.name = "model"
+    scores.index = pd.MultiIndex.from_tuples(list(rows), names=["column", "h"])
     return scores
+
+
+def naive_scale(train: np.ndarray) -> float:
+    """MASE's denominator: the in-sample MAE of the one-step naive forecast."""
+    return float(np.mean(np.abs(np.diff(np.asarray(train)))))

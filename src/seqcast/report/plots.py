@@ -1,12 +1,15 @@
-"""The tutorial's figure: true prices in red, predictions in green, over the test dates."""
+"""Static figures (PNG): the tutorial's true prices in red and predictions in green over the
+test dates, and a bar chart of MAE per model. Matplotlib is imported only to draw them."""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure  # no pyplot: no global state, no display backend
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Red is the truth and grey the naive forecast; models get the rest, then dashed repeats.
 _COLOURS = [
@@ -26,7 +29,11 @@ _COLOURS = [
 def forecast_figure(
     table: pd.DataFrame, models: list[str], title: str, show_naive: bool = True
 ) -> bytes:
-    """Render the test period as PNG bytes: truth, each model, and optionally the naive line."""
+    """Render the test period as PNG bytes: truth, each model, and optionally the naive line.
+    `table` is date-indexed: y, naive and a column per model."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure  # no pyplot: no global state, no display backend
+
     fig = Figure(figsize=(11, 5.5), dpi=100)
     ax = fig.add_subplot()
     ax.plot(table.index, table["y"], color="red", label="true price", linewidth=1.8)
@@ -48,6 +55,8 @@ def forecast_figure(
 
 def mae_bars(summary: pd.DataFrame, title: str) -> bytes:
     """Bar chart of mean MAE per model with +- one standard deviation over seeds."""
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 4.5), dpi=100)
     ax = fig.add_subplot()
     colours = ["grey" if model == "naive" else "tab:blue" for model in summary.index]

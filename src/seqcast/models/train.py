@@ -14,10 +14,9 @@ import torch
 from torch import nn
 
 from seqcast.errors import SeqcastError
-from seqcast.models import SpecNet
-
-OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd")
-LOSSES = ("mse", "mae", "huber")
+from seqcast.models import kernels
+from seqcast.models.networks import SpecNet
+from seqcast.settings import LOSSES, OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,6 @@ def fit_model(
     validation loss and gets its best weights back; the loop ends when all have stopped.
     """
     config.check()
-    _reuse_freed_memory()
     # All windows stay one tensor; batches are index gathers (no per-sample DataLoader cost).
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.float32))
     n, members = len(X_t), len(model.seeds)
@@ -143,11 +141,14 @@ def fit_model(
 
 
 @functools.cache
-def _reuse_freed_memory() -> None:
-    """Let glibc keep freed memory for reuse instead of returning it to the system: every
+def prepare_process() -> None:
+    """Once per process, before the first epoch is timed: load (or build) the compiled loops,
+    and let glibc keep freed memory for reuse instead of returning it to the system. Every
     training step frees and re-allocates the same multi-MB buffers, and fresh pages from the
-    system cost a page fault each (measured: a 3-seed GRU batch 27 -> 17 ms). PyTorch's CPU
-    tuning guide recommends a caching allocator for the same reason."""
+    system cost a page fault each (measured: a 3-seed GRU batch 27 -> 17 ms); PyTorch's CPU
+    tuning guide recommends a caching allocator for the same reason. Process-wide: the
+    neural forecaster calls it when it starts training."""
+    kernels.compiled()
     if not sys.platform.startswith("linux"):
         return
     try:

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from seqcast import kernels
+from seqcast.models import kernels
 
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
@@ -62,22 +62,18 @@ def _group_major(d_out: Tensor) -> Tensor:
 
 
 class LSTMSequence(torch.autograd.Function):
-    """Needs the compiled kernels (models.py uses PyTorch's LSTM kernel otherwise)."""
+    """Needs the compiled kernels (networks.py uses PyTorch's LSTM kernel otherwise)."""
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, w_ih: Tensor, w_hh: Tensor, bias: Tensor) -> Tensor:
-        loops = kernels.compiled()
-        assert loops is not None
-        gates, cs, tcs, hs = loops.lstm_forward(_project(x, w_ih, bias), w_hh)
+        gates, cs, tcs, hs = kernels.loops().lstm_forward(_project(x, w_ih, bias), w_hh)
         ctx.save_for_backward(x, w_ih, w_hh, gates, cs, tcs, hs)
         return hs.transpose(1, 2)
 
     @staticmethod
     def backward(ctx: Any, d_out: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         x, w_ih, w_hh, gates, cs, tcs, hs = ctx.saved_tensors
-        loops = kernels.compiled()
-        assert loops is not None
-        d_gates = loops.lstm_backward(_group_major(d_out), gates, cs, tcs, w_hh)
+        d_gates = kernels.loops().lstm_backward(_group_major(d_out), gates, cs, tcs, w_hh)
         return (*_grads(x, hs, d_gates, d_gates, w_ih), _bias_grad(d_gates))
 
 

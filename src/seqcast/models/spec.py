@@ -143,3 +143,59 @@ def _check_stack(layers: tuple[LayerSpec, ...]) -> None:
     last = layers[-1]
     if last.kind != "dense" or last.units != 1:
         raise SeqcastError(f"the last layer must be 'dense:1' (one forecast), not '{last}'")
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What training a layer list costs in memory, estimated before anything is built."""
+
+    parameters: int  # weights of one member
+    layer_bytes: tuple[int, ...]  # per layer: weights, gradients, optimizer state, activations
+    total_bytes: int  # all members, all layers
+
+
+def footprint(
+    layers: tuple[LayerSpec, ...], window: int, n_features: int, batch_size: int, members: int
+) -> Footprint:
+    """Float32 bytes: each weight is held 4 times (value, gradient, two optimizer moments);
+    a recurrent layer keeps about 5 gate-sized and 3 state-sized buffers per step and row
+    for its backward pass (cells.py)."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}
+    size, steps, params, per_layer = n_features, window, 0, []
+    for layer in layers:
+        weights, activations = 0, 0
+        if layer.kind in gates:
+            width = gates[layer.kind] * layer.units
+            weights = (size + layer.units + 2) * width
+            activations = steps * batch_size * (5 * width + 3 * layer.units)
+            size, steps = layer.units, (steps if layer.return_sequences else 0)
+        elif layer.kind == "dense":
+            weights = (size * max(steps, 1) + 1) * layer.units
+            activations = 2 * batch_size * layer.units
+            size, steps = layer.units, 0
+        params += weights
+        per_layer.append(4 * members * (4 * weights + activations))
+    return Footprint(params, tuple(per_layer), sum(per_layer))
+
+
+def check_fits_in_memory(
+    layers: tuple[LayerSpec, ...], cost: Footprint, available: int, what: str
+) -> None:
+    """Refuse, naming the heaviest layer, a model that cannot fit in `available` bytes."""
+    if cost.total_bytes <= available:
+        return
+    heaviest = max(range(len(layers)), key=lambda i: cost.layer_bytes[i])
+    raise SeqcastError(
+        f"{what} needs about {_bytes(cost.total_bytes)} to train ({cost.parameters:,} weights"
+        f" per network), more than the {_bytes(available)} this machine has free; layer"
+        f" {heaviest + 1} ({layers[heaviest]}) takes the most: use fewer units or a shorter"
+        " --window"
+    )
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")

@@ -1,0 +1,261 @@
+"""The `seqcast` command: a thin layer over the Python API (parse, call one function, print).
+
+`run` and `compare` are the same experiment with different defaults: one model and the
+baselines named, or many models over several seeds. Both take every loading, training and
+evaluation option (seqcast.settings), a TOML file of the same keys, and `--json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from seqcast import progress
+from seqcast.cli.options import takes
+from seqcast.errors import Note, SeqcastError
+from seqcast.settings import Evaluation, LoadOptions, NeuralSettings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Forecast daily price series with sequence models, always beside the naive baseline.",
+)
+
+DEFAULT_MODELS = "naive,drift,ma:7,snaive:7,mlp,rnn,lstm,gru,tutorial"
+DEFAULT_BASELINES = "naive,drift,ma:7,snaive:7"
+
+Data = Annotated[
+    Path | None,
+    typer.Option(
+        help="Price file: CSV (Yahoo, CoinGecko, CryptoDataDownload, Investing.com,"
+        " Kaggle intraday, any CSV), .gz, .zip or Parquet."
+    ),
+]
+Config = Annotated[
+    Path | None, typer.Option(help="TOML file of settings (keys: these options' names).")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
+Verbose = Annotated[bool, typer.Option("--verbose", help="Show full tracebacks on errors.")]
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON on stdout (for scripts).")
+]
+
+
+@contextmanager
+def user_errors(verbose: bool) -> Iterator[None]:
+    """Input problems end in one line and exit code 2, not a traceback; notes (repairs made
+    to the data, a one-time build) are printed as such."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", Note)
+            warnings.showwarning = _show_note
+            yield
+    except SeqcastError as exc:
+        if verbose:
+            raise
+        typer.echo(f"seqcast: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("seqcast: interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def _show_note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    prefix = "note" if issubclass(category, Note) else "warning"
+    typer.echo(f"seqcast: {prefix}: {message}", err=True)
+
+
+def _stdout() -> Console:
+    """Rich output at the terminal's width (or $COLUMNS); 120 columns when piped."""
+    console = Console(highlight=False)
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(highlight=False, width=120)
+
+
+@app.command()
+@takes(LoadOptions, NeuralSettings, Evaluation)
+def run(
+    given: dict[str, Any],
+    data: Data = None,
+    config: Config = None,
+    baselines: Annotated[
+        str, typer.Option(help="Baselines beside the model (naive always runs).")
+    ] = "naive",
+    name: Annotated[str | None, typer.Option(help="Run name [<model>-<timestamp>].")] = None,
+    runs_dir: Annotated[Path, typer.Option(help="Where run directories are written.")] = Path(
+        "runs"
+    ),
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    as_json: AsJson = False,
+) -> None:
+    """Train a model, score it against the naive forecast, and save the run."""
+    with user_errors(verbose):
+        settings = _settings(config, given, data)
+        _experiment_command(settings, "run", name, runs_dir, quiet or as_json, as_json, baselines)
+
+
+@app.command(name="compare")
+@takes(LoadOptions, NeuralSettings, Evaluation, exclude=("model", "layers"))
+def compare_command(
+    given: dict[str, Any],
+    data: Data = None,
+    config: Config = None,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated: baselines naive, drift, ma[:K], snaive[:K]; presets"
+            " tutorial, mlp, rnn, lstm, gru; or .toml files of settings.",
+            show_default=DEFAULT_MODELS,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output directory [runs/compare-<timestamp>].")
+    ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    as_json: AsJson = False,
+) -> None:
+    """Backtest baselines and models over seeds; rank them by MAE beside the naive forecast."""
+    with user_errors(verbose):
+        settings = _settings(config, given, data)
+        if models is not None:
+            settings["models"] = models
+        _experiment_command(settings, "compare", None, out, quiet or as_json, as_json, None)
+
+
+@app.command()
+def demo(
+    data: Data = None,
+    epochs: Annotated[int, typer.Option(help="Training epochs (the tutorial's 50).")] = 50,
+    runs_dir: Annotated[Path, typer.Option(help="Where run directories are written.")] = Path(
+        "runs"
+    ),
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """The tutorial end to end: its LSTM, 50 epochs, batch 64, the last 60 days as test."""
+    with user_errors(verbose):
+        if data is None:
+            raise SeqcastError("the demo needs the BTC price file; give it with --data FILE")
+        settings = {"data": str(data), "model": "tutorial", "epochs": epochs}
+        _experiment_command(settings, "run", "demo", runs_dir, quiet, False, "naive")
+
+
+@app.command()
+def predict(
+    run_dir: Annotated[Path, typer.Option("--run", help="A run directory written by seqcast.")],
+    data: Data = None,
+    verbose: Verbose = False,
+    as_json: AsJson = False,
+) -> None:
+    """Reload a saved run and forecast (no training): the test days and the next day."""
+    from seqcast import runs
+
+    with user_errors(verbose):
+        result = runs.replay(run_dir, data)
+        _report(result, None, as_json, one_model=True)
+
+
+@app.command()
+@takes(LoadOptions)
+def inspect(
+    given: dict[str, Any],
+    data: Annotated[Path, typer.Argument(help="The price file to look at.")],
+    verbose: Verbose = False,
+) -> None:
+    """Show what seqcast reads from a file: layout, dates, repairs, statistics, a sparkline."""
+    from seqcast.data.load import read_prices
+    from seqcast.report.tables import describe
+
+    with user_errors(verbose):
+        loaded = read_prices(data, LoadOptions(**given))
+        out = _stdout()
+        for line in describe(loaded):
+            out.print(line, markup=False)
+
+
+def _settings(config: Path | None, given: dict[str, Any], data: Path | None) -> dict[str, Any]:
+    """TOML settings, overridden by the options given on the command line."""
+    from seqcast.models.registry import read_toml
+
+    settings = read_toml(config) if config else {}
+    settings |= given
+    if data is not None:
+        settings["data"] = str(data)
+    return settings
+
+
+def _experiment_command(
+    settings: dict[str, Any],
+    command: str,
+    name: str | None,
+    where: Path | None,
+    quiet: bool,
+    as_json: bool,
+    baselines: str | None,
+) -> None:
+    from seqcast import runs
+    from seqcast.config import plan
+
+    experiment, loaded = plan(settings, command, baselines)
+    listener = _progress_printer(command) if not quiet else (lambda event, details: None)
+    with progress.listening(listener):
+        result = experiment.run(loaded)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    if command == "run":
+        label = next(iter(experiment.models)) if experiment.models else "naive"
+        directory = (where or Path("runs")) / (name or f"{label}-{stamp}")
+    else:
+        directory = where or Path("runs") / f"compare-{stamp}"
+    runs.save(result, directory)
+    _report(result, directory, as_json, one_model=command == "run")
+
+
+def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool) -> None:
+    from seqcast.report.files import plain
+    from seqcast.report.tables import show_result
+
+    if as_json:
+        payload = {**result.to_dict(), "directory": None if directory is None else str(directory)}
+        json.dump(plain(payload), sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+        return
+    out = _stdout()
+    for renderable in show_result(result, out, next_days=one_model):
+        out.print(renderable)
+    if directory is not None:
+        out.print(f"Results saved to {directory}")
+
+
+def _progress_printer(command: str) -> progress.Listener:
+    err = Console(stderr=True, highlight=False)
+
+    def show(event: str, details: dict[str, Any]) -> None:
+        if event == "epoch" and command == "run":
+            val = details["val_loss"]
+            shown = f"  val_loss {val:.6f}" if val is not None else ""
+            err.print(
+                f"epoch {details['epoch']:>3}/{details['epochs']}  loss {details['loss']:.6f}"
+                f"{shown}  {details['seconds']:.2f}s"
+            )
+        elif event == "model" and command == "compare":
+            err.print(f"{details['label']}: done ({details['done']}/{details['total']} models)")
+
+    return show
+
+
+def main(argv: Any = None) -> None:
+    app(args=argv, prog_name="seqcast")

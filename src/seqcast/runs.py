@@ -1,0 +1,199 @@
+"""Runs on disk: an experiment's result saved to a directory, loaded back (also as seqcast
+0.1.0 wrote it), and replayed on newer data without training.
+
+    config.json      the settings that ran it: data (file, sha256, dates, repairs), load
+                     options, models and their parameters, evaluation, seeds
+    forecasts.csv    the long table: cutoff, date, h, y, one column per model run
+    scores.csv       every metric per model run and horizon
+    results.json     summary, verdict, per-run scores, next days, timings (what --json prints)
+    models/          <column>.json (+ .safetensors weights) of every model as last fitted
+    plot.png         truth, each model (mean over seeds) and naive over the test period
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from seqcast import __version__
+from seqcast.data.load import Loaded, read_prices
+from seqcast.errors import SeqcastError
+from seqcast.experiment import FORMAT, Result
+from seqcast.models import registry
+from seqcast.report.files import (
+    read_csv,
+    read_json,
+    read_safetensors,
+    to_csv,
+    to_json,
+    to_safetensors,
+    write_directory,
+)
+from seqcast.settings import LoadOptions
+
+
+def save(result: Result, directory: str | Path, plot: bool = True) -> Path:
+    """Write the run directory atomically."""
+    directory = Path(directory)
+    settings = {"seqcast": __version__, **result.settings}
+    files = {
+        "config.json": to_json(settings),
+        "forecasts.csv": to_csv(result.table, index=False),
+        "scores.csv": to_csv(result.scores, index=False),
+        "results.json": to_json(result.to_dict()),
+    }
+    for column, forecaster in result.fitted.items():
+        meta, arrays = forecaster.state()
+        files[f"models/{_file_name(column)}.json"] = to_json(meta)
+        if arrays:
+            files[f"models/{_file_name(column)}.safetensors"] = to_safetensors(arrays)
+    if plot:
+        files["plot.png"] = _plot(result)
+    write_directory(directory, files)
+    return directory
+
+
+def load(directory: str | Path) -> Result:
+    """A saved run, ready to forecast again. Runs of seqcast 0.1.0 load too."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise SeqcastError(f"{directory}: not a directory; give a run directory with --run")
+    settings = read_json(directory / "config.json")
+    if not isinstance(settings, dict):
+        raise SeqcastError(f"{directory / 'config.json'}: not a seqcast run configuration")
+    if "format" not in settings and (directory / "model.json").is_file():
+        return _load_format_1(directory, settings)
+    if settings.get("format") != FORMAT:
+        raise SeqcastError(
+            f"{directory}: written by seqcast {settings.get('seqcast', '?')} in run format"
+            f" {settings.get('format')}, which this version ({__version__}) cannot read;"
+            " rerun it with this version"
+        )
+    try:
+        table = _read_table(directory / "forecasts.csv", settings["columns"])
+        fitted = {
+            column: _load_model(directory / "models", column)
+            for columns in settings["columns"].values()
+            for column in columns
+        }
+        return Result.build(settings, table, fitted, {}, None)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, SeqcastError):
+            raise
+        raise SeqcastError(f"{directory}: damaged run ({type(exc).__name__}: {exc})") from None
+
+
+def _read_table(path: Path, columns: dict[str, list[str]]) -> pd.DataFrame:
+    """forecasts.csv, checked: ISO dates, whole horizons, and a number in every model cell."""
+    table = read_csv(path)
+    runs = [c for cols in columns.values() for c in cols]
+    try:
+        for key in ("cutoff", "date"):
+            table[key] = pd.to_datetime(table[key], format="ISO8601")
+        if table["h"].dtype.kind != "i" or (table["h"] < 1).any():
+            raise ValueError("h must be a whole number of steps from 1")
+        for column in ["y", *runs]:
+            table[column] = pd.to_numeric(table[column])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SeqcastError(f"{path}: damaged ({_first(exc)}); rerun to write it again") from None
+    return table
+
+
+def _first(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _load_model(folder: Path, column: str) -> Any:
+    meta_path = folder / f"{_file_name(column)}.json"
+    meta = read_json(meta_path)
+    weights = folder / f"{_file_name(column)}.safetensors"
+    arrays = read_safetensors(weights) if weights.exists() else {}
+    return _restore(meta, arrays, meta_path)
+
+
+def _restore(meta: Any, arrays: dict[str, Any], where: Path) -> Any:
+    """A saved forecaster, or one line naming the file that does not describe one."""
+    try:
+        return registry.restore(meta, arrays)
+    except SeqcastError as exc:
+        raise SeqcastError(f"{where}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+        raise SeqcastError(
+            f"{where}: does not describe a saved model ({type(exc).__name__}: {exc});"
+            " rerun to write it again"
+        ) from None
+
+
+def replay(directory: str | Path, data: str | Path | None = None) -> Result:
+    """Reload a run and forecast the last `test_days` of `data` (default: the run's own
+    file, read as it was) and the days after it, without training."""
+    result = load(directory)
+    return result.replay(read_run_data(result, data).series)
+
+
+def read_run_data(result: Result, data: str | Path | None = None) -> Loaded:
+    """The run's data file (or `data`, read with the run's load options)."""
+    provenance = result.settings["data"]
+    options = LoadOptions(**provenance.get("options", {}))
+    return read_prices(data or provenance["file"], options)
+
+
+def _file_name(column: str) -> str:
+    """A column name as a portable file name ('ma:7' -> 'ma_7')."""
+    return re.sub(r"[^\w.@-]", "_", column)
+
+
+def _plot(result: Result) -> bytes:
+    from seqcast.report.plots import forecast_figure
+
+    one_step = result.table[result.table["h"] == 1].set_index("date")
+    means = pd.DataFrame({"y": one_step["y"], "naive": one_step["naive"]})
+    models = [label for label in result.columns if label != "naive"]
+    for label in models:
+        means[label] = one_step[result.columns[label]].mean(axis=1)
+    first, last = means.index[0].date(), means.index[-1].date()
+    seeds = " (mean over seeds)" if len(result.settings["seeds"]) > 1 else ""
+    title = f"One-step forecasts of {result.settings['data']['column']}, {first} .. {last}{seeds}"
+    return forecast_figure(means, models, title)
+
+
+def _load_format_1(directory: Path, saved: dict[str, Any]) -> Result:
+    """A run directory of seqcast 0.1.0: one neural model beside naive, horizon 1."""
+    try:
+        config = saved["config"]
+        meta = read_json(directory / "model.json")
+        arrays = read_safetensors(directory / "model.safetensors")
+        forecaster = _restore(meta, arrays, directory / "model.json")
+        label = forecaster.name
+        load_options = {**config.get("load", {}), "target": config.get("target")}
+        settings = {
+            "format": 1,
+            "seqcast": "0.1.0",
+            "data": {"file": config["data"], "options": load_options, "column": "price"},
+            "models": {label: {"class": "NeuralForecaster", "params": meta["params"]}},
+            "columns": {"naive": ["naive"], label: [label]},
+            "evaluation": {"test_days": int(config["test_days"]), "horizon": 1},
+            "seeds": [forecaster.get_params()["seed"]],
+            "naive_scale": float("nan"),
+        }
+        predictions = read_csv(directory / "predictions.csv", parse_dates=["date"])
+        table = pd.DataFrame(
+            {
+                "cutoff": predictions["date"] - pd.Timedelta(days=1),
+                "date": predictions["date"],
+                "h": 1,
+                "y": predictions["true"],
+                "naive": predictions["naive"],
+                label: predictions["predicted"],
+            }
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SeqcastError(f"{directory}: damaged seqcast 0.1.0 run ({exc})") from None
+    return Result.build(settings, table, {"naive": _naive(), label: forecaster}, {}, None)
+
+
+def _naive() -> Any:
+    return registry.make("naive").fit(pd.Series(dtype=float))

@@ -1,0 +1,87 @@
+"""Settings (TOML and options, one set of names) into the experiment each command runs."""
+
+from pathlib import Path
+
+import pytest
+
+from seqcast.config import plan
+from seqcast.errors import SeqcastError
+from seqcast.models import registry
+from seqcast.models.baselines import NaiveForecaster
+
+
+def test_run_is_one_model_and_the_baselines_named(price_csv: Path) -> None:
+    settings = {"data": str(price_csv), "model": "gru", "window": 12, "seed": 4}
+    experiment, loaded = plan(settings, "run", "naive,drift")
+    assert list(experiment.models) == ["gru", "naive", "drift"]
+    assert experiment.models["gru"].get_params()["window"] == 12
+    assert experiment.seeds == (4,)
+    assert loaded.series.name == "Close"
+
+
+def test_compare_defaults_to_baselines_and_presets_over_three_seeds(price_csv: Path) -> None:
+    experiment, _ = plan({"data": str(price_csv), "epochs": 3, "patience": 2}, "compare")
+    assert list(experiment.models) == [
+        "naive", "drift", "ma:7", "snaive:7", "mlp", "rnn", "lstm", "gru", "tutorial"
+    ]  # fmt: skip
+    assert experiment.seeds == (0, 1, 2)
+    gru = experiment.models["gru"].get_params()
+    assert (gru["epochs"], gru["patience"], gru["model"]) == (3, 2, "gru")
+    assert isinstance(experiment.models["naive"], NaiveForecaster)
+
+
+def test_seed_lists_and_counts(price_csv: Path) -> None:
+    base = {"data": str(price_csv), "models": "gru"}
+    assert plan({**base, "seeds": (1, 5, 9)}, "compare")[0].seeds == (1, 5, 9)
+    assert plan({**base, "seeds": 2, "seed": 10}, "compare")[0].seeds == (10, 11)
+    assert plan({**base, "seeds": [3]}, "compare")[0].seeds == (3,)
+
+
+def test_one_toml_file_serves_both_commands(price_csv: Path, tmp_path: Path) -> None:
+    from seqcast.models.registry import read_toml
+
+    path = tmp_path / "exp.toml"
+    path.write_text(
+        f'data = "{price_csv}"\nlayers = "gru:8, dense:1"\nwindow = 10\noptimizer = "adam"\n'
+        "test_days = 30\nrefit_every = 10\n"
+    )
+    settings = read_toml(path)
+    ran, _ = plan(settings, "run")
+    compared, _ = plan(settings, "compare")
+    assert list(ran.models) == ["custom", "naive"]
+    assert list(compared.models) == ["naive", "drift", "ma:7", "snaive:7", "custom"]
+    for experiment in (ran, compared):
+        assert experiment.models["custom"].get_params()["layers"] == "gru:8, dense:1"
+        assert experiment.evaluation.refit_every == 10
+
+
+def test_a_toml_model_file_in_the_models_list(price_csv: Path, tmp_path: Path) -> None:
+    path = tmp_path / "small-gru.toml"
+    path.write_text('layers = "gru:8, dense:1"\nwindow = 5\nepochs = 3\ndata = "ignored.csv"\n')
+    experiment, _ = plan(
+        {"data": str(price_csv), "models": f"naive,{path}", "epochs": 1}, "compare"
+    )
+    model = experiment.models["small-gru"]
+    assert (model.get_params()["layers"], model.get_params()["epochs"]) == ("gru:8, dense:1", 1)
+
+
+@pytest.mark.parametrize(
+    ("settings", "command", "message"),
+    [
+        ({"epoch": 3}, "run", "unknown setting"),
+        ({"models": "gru,gru"}, "compare", "a model is named twice"),
+        ({"models": "arima"}, "compare", "unknown model 'arima'"),
+        ({"models": "ma:x"}, "compare", "positive whole number"),
+        ({"models": "naive:3"}, "compare", "naive takes no parameter"),
+        ({"models": "gru,lstm"}, "run", "run trains one model"),
+        ({"seeds": 0}, "compare", "--seeds 0: at least 1 seed"),
+        ({"gaps": "fill"}, "run", "--gaps 'fill': choose one of ffill, drop, error"),
+    ],
+)
+def test_bad_settings_are_named(price_csv: Path, settings, command, message) -> None:
+    with pytest.raises(SeqcastError, match=message):
+        plan({"data": str(price_csv), **settings}, command)
+
+
+def test_labels_of_files_and_names() -> None:
+    assert registry.label("runs/my-gru.toml") == "my-gru" and registry.label("ma:7") == "ma:7"
