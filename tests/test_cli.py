@@ -103,6 +103,7 @@ def test_help_documents_every_option() -> None:
         (["--optimizer", "adagrad"], "--optimizer 'adagrad': choose one of"),
         (["--test-days", "500"], "rows, but the window, validation and test period needs"),
         (["--target", "Price"], "no column 'Price'"),
+        (["--layers", "lstm:5000000, dense:1"], "layer 1 (lstm:5000000) takes the most"),
     ],
 )
 def test_bad_settings_give_one_clear_line(

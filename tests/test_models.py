@@ -93,3 +93,24 @@ def test_member_extraction_copies_weights() -> None:
     x = torch.randn(1, 3, 5, 1)
     net.eval(), second.eval()
     torch.testing.assert_close(second(x)[0], net(x.expand(2, -1, -1, -1))[1])
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_the_memory_estimate_counts_the_weights_the_network_has(preset: str) -> None:
+    from seqcast.models.spec import footprint
+
+    layers = resolve_layers(preset, None)
+    net = SpecNet(layers, window=12, seeds=[0, 1])
+    cost = footprint(layers, window=12, n_features=1, batch_size=64, members=2)
+    assert cost.parameters * 2 == sum(p.numel() for p in net.parameters())
+    assert cost.total_bytes == sum(cost.layer_bytes) > 4 * 4 * 2 * cost.parameters
+
+
+def test_a_model_too_big_for_the_machine_is_refused_before_anything_is_built() -> None:
+    from seqcast.errors import SeqcastError
+    from seqcast.models.spec import check_fits_in_memory, footprint
+
+    layers = parse_layers("lstm:8:seq, lstm:5000000, dense:1")
+    cost = footprint(layers, window=60, n_features=1, batch_size=64, members=1)
+    with pytest.raises(SeqcastError, match=r"layer 2 \(lstm:5000000\) takes the most"):
+        check_fits_in_memory(layers, cost, available=8 * 10**9, what="this model")

@@ -5,7 +5,9 @@ import torch
 from seqcast.errors import SeqcastError
 from seqcast.models.networks import SpecNet
 from seqcast.models.spec import parse_layers
-from seqcast.models.train import OPTIMIZERS, TrainConfig, fit_model, make_optimizer, predict_model
+from seqcast.models.optim import GroupedOptimizer
+from seqcast.models.train import TrainConfig, fit_model, predict_model
+from seqcast.settings import OPTIMIZERS
 
 
 def _problem(n: int = 256, window: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -30,9 +32,8 @@ def test_every_optimizer_reduces_the_loss(optimizer: str) -> None:
 
 
 def test_rmsprop_uses_keras_defaults() -> None:
-    optimizer = make_optimizer(TrainConfig(), list(_net().parameters()))
-    group = optimizer.param_groups[0]
-    assert (group["lr"], group["alpha"], group["eps"]) == (1e-3, 0.9, 1e-7)
+    optimizer = GroupedOptimizer("rmsprop", _net().parameters(), members=1)
+    assert optimizer.settings == {"lr": 1e-3, "alpha": 0.9, "eps": 1e-7}
 
 
 def test_early_stopping_restores_the_best_weights() -> None:

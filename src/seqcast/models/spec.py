@@ -166,7 +166,8 @@ def footprint(
         weights, activations = 0, 0
         if layer.kind in gates:
             width = gates[layer.kind] * layer.units
-            weights = (size + layer.units + 2) * width
+            biases = 2 if layer.kind == "gru" else 1  # GRU keeps its recurrent bias apart
+            weights = (size + layer.units + biases) * width
             activations = steps * batch_size * (5 * width + 3 * layer.units)
             size, steps = layer.units, (steps if layer.return_sequences else 0)
         elif layer.kind == "dense":

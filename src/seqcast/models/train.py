@@ -16,6 +16,7 @@ from torch import nn
 from seqcast.errors import SeqcastError
 from seqcast.models import kernels
 from seqcast.models.networks import SpecNet
+from seqcast.models.optim import GroupedOptimizer
 from seqcast.settings import LOSSES, OPTIMIZERS
 
 
@@ -49,18 +50,6 @@ class EpochLog:
     seconds: float
 
 
-def make_optimizer(config: TrainConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
-    # Keras' defaults (the tutorial's stack): note eps=1e-7, not PyTorch's 1e-8.
-    lr = config.learning_rate
-    if config.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr or 1e-3, alpha=0.9, eps=1e-7)
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr or 1e-3, eps=1e-7)
-    if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=lr or 1e-3, eps=1e-7, weight_decay=0.004)
-    return torch.optim.SGD(params, lr=lr or 1e-2, momentum=config.momentum)
-
-
 def make_loss(name: str) -> nn.Module:
     """Per-element loss; the loop averages it per member, so members stay independent."""
     losses = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}
@@ -88,7 +77,9 @@ def fit_model(
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.float32))
     n, members = len(X_t), len(model.seeds)
     shufflers = [torch.Generator().manual_seed(seed) for seed in model.seeds]
-    optimizer = make_optimizer(config, list(model.parameters()))
+    optimizer = GroupedOptimizer(
+        config.optimizer, model.parameters(), members, config.learning_rate, config.momentum
+    )
     loss_fn = make_loss(config.loss)
     histories: list[list[EpochLog]] = [[] for _ in range(members)]
     early = config.patience is not None and validation is not None
@@ -107,7 +98,7 @@ def fit_model(
         for begin in range(0, n, config.batch_size):
             idx = order[:, begin : begin + config.batch_size]  # (G, b)
             per_member = loss_fn(model(X_t[idx]), y_t[idx]).mean(dim=1)  # (G,)
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             per_member.sum().backward()
             optimizer.step()
             total += per_member.detach() * idx.shape[1]
