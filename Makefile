@@ -4,7 +4,9 @@ PY     := $(VENV)/bin/python
 DATA   ?= ../shared/data/btc-usd-daily.csv
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test lint bench clean browser
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,11 +23,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy src
 
-test: lint
+# The report tests open report.html in Debian's Chromium (Playwright downloads no browser here).
+browser:
+	@test -x $(CHROMIUM) || apt-get install -y -q chromium >/dev/null \
+		|| (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null) \
+		|| (echo "Chromium is needed by the report tests: apt-get install chromium (as root)"; exit 1)
+
+test: lint browser
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) bench/train_speed.py --data $(DATA)
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) runs test-artifacts .pytest_cache .mypy_cache .ruff_cache

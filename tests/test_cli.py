@@ -190,7 +190,7 @@ def test_compare_command(price_csv: Path, tmp_path: Path) -> None:
     assert "refit every 10 days" in result.output
     assert "naive forecast" in result.output  # the verdict line
     assert "± " in result.output  # two seeds: mean ± standard deviation
-    assert (tmp_path / "cmp" / "plot.png").is_file()
+    assert (tmp_path / "cmp" / "report.html").is_file()
     bad = _invoke("compare", "--data", price_csv, "--models", "naive,prophet", "-q")
     assert bad.exit_code == 2 and "unknown model 'prophet'" in bad.output
 
@@ -275,3 +275,34 @@ def test_help_and_inspect_and_baseline_compares_import_no_torch(
     )  # fmt: skip
     assert "pandas" in compare and "torch" not in compare and "sklearn" not in compare
     assert (tmp_path / "c" / "results.json").is_file()
+
+
+def test_compare_shows_a_live_progress_bar_on_a_terminal_only(
+    price_csv: Path, tmp_path: Path
+) -> None:
+    import os
+    import pty
+
+    args = ["compare", "--data", str(price_csv), "--models", "naive,drift,gru", "--seeds", "2",
+            "--epochs", "2", "--window", "10", "--test-days", "20",
+            "--refit-every", "10"]  # fmt: skip
+    main, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seqcast", *args, "--out", str(tmp_path / "tty")],
+        stdin=terminal, stdout=terminal, stderr=terminal, env={**os.environ, "COLUMNS": "100"},
+    )  # fmt: skip
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait(timeout=120) == 0
+    text = shown.decode(errors="replace")
+    assert "gru (2 seed(s)) epoch 2/2" in text and "8/8" in text  # (2 + 1 + 1) runs x 2 refits
+    piped = runner.invoke(app, [*args, "--out", str(tmp_path / "piped")])
+    assert piped.exit_code == 0 and piped.stderr == ""  # not a terminal: no progress at all

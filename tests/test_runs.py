@@ -18,7 +18,7 @@ from seqcast.settings import Evaluation
 from .conftest import write_yahoo_csv
 
 FIXTURES = Path(__file__).parent / "fixtures"
-RUN_FILES = {"config.json", "forecasts.csv", "scores.csv", "results.json", "models", "plot.png"}
+RUN_FILES = {"config.json", "forecasts.csv", "scores.csv", "results.json", "models", "report.html"}
 
 
 @pytest.fixture(scope="module")

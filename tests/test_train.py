@@ -4,8 +4,8 @@ import torch
 
 from seqcast.errors import SeqcastError
 from seqcast.models.networks import SpecNet
-from seqcast.models.spec import parse_layers
 from seqcast.models.optim import GroupedOptimizer
+from seqcast.models.spec import parse_layers
 from seqcast.models.train import TrainConfig, fit_model, predict_model
 from seqcast.settings import OPTIMIZERS
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from seqcast import progress
 from seqcast.data.load import Loaded, check_length
-from seqcast.evaluate.backtest import backtest, days_since, long_table
+from seqcast.evaluate.backtest import backtest, days_since, fit_origins, long_table
 from seqcast.evaluate.metrics import naive_scale, score_table
 from seqcast.models.base import Forecaster, clone
 from seqcast.models.baselines import NaiveForecaster
@@ -58,7 +58,10 @@ class Experiment:
         tables: list[pd.DataFrame] = []
         fitted: dict[str, Forecaster] = {}
         seconds: dict[str, float] = {}
-        for done, (label, columns) in enumerate(runs.items()):
+        refits = len(fit_origins(len(series), test_days, evaluation.refit_every))
+        progress.tell("start", total=len(forecasters) * refits)
+        for label, columns in runs.items():
+            progress.tell("model", label=label, seeds=len(columns))
             start = time.perf_counter()
             result = backtest(
                 series, columns, test_days, evaluation.refit_every, evaluation.train_days
@@ -66,7 +69,6 @@ class Experiment:
             seconds[label] = time.perf_counter() - start
             tables.append(result.table)
             fitted |= result.fitted
-            progress.tell("model", label=label, done=done + 1, total=len(runs))
         table = pd.concat([tables[0], *(t.drop(columns=KEYS) for t in tables[1:])], axis=1)
         settings = {
             "format": FORMAT,

@@ -25,8 +25,11 @@ def listening(callback: Listener) -> Iterator[None]:
 
 
 def tell(event: str, **details: Any) -> None:
-    """Events: 'epoch' (epoch, epochs, loss, val_loss, seconds of the first member) and
-    'fits' (done, total, label)."""
+    """Events, in the order a job sends them:
+    'start'   total: the fits the job will make
+    'model'   label, seeds: a model's backtest begins
+    'epoch'   epoch, epochs, members, loss, val_loss, seconds: of a group training now
+    'fitted'  count: fits finished"""
     listener = _listener.get()
     if listener is not None:
         listener(event, details)

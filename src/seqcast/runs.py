@@ -7,11 +7,12 @@
     scores.csv       every metric per model run and horizon
     results.json     summary, verdict, per-run scores, next days, timings (what --json prints)
     models/          <column>.json (+ .safetensors weights) of every model as last fitted
-    plot.png         truth, each model (mean over seeds) and naive over the test period
+    report.html      the interactive report (report/html.py); plot.png on request
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from seqcast.errors import SeqcastError
 from seqcast.experiment import FORMAT, Result
 from seqcast.models import registry
 from seqcast.report.files import (
+    plain,
     read_csv,
     read_json,
     read_safetensors,
@@ -32,28 +34,62 @@ from seqcast.report.files import (
     to_safetensors,
     write_directory,
 )
+from seqcast.report.html import ReportInput, forecast_png, render
 from seqcast.settings import LoadOptions
 
 
-def save(result: Result, directory: str | Path, plot: bool = True) -> Path:
-    """Write the run directory atomically."""
+def save(result: Result, directory: str | Path, report: bool = True, png: bool = False) -> Path:
+    """Write the run directory atomically: the files above, report.html unless `report` is
+    False, and plot.png (the report's first chart) if `png`."""
     directory = Path(directory)
     settings = {"seqcast": __version__, **result.settings}
+    results = result.to_dict()
     files = {
         "config.json": to_json(settings),
         "forecasts.csv": to_csv(result.table, index=False),
         "scores.csv": to_csv(result.scores, index=False),
-        "results.json": to_json(result.to_dict()),
+        "results.json": to_json(results),
     }
     for column, forecaster in result.fitted.items():
         meta, arrays = forecaster.state()
         files[f"models/{_file_name(column)}.json"] = to_json(meta)
         if arrays:
             files[f"models/{_file_name(column)}.safetensors"] = to_safetensors(arrays)
-    if plot:
-        files["plot.png"] = _plot(result)
+    parts = ReportInput(json.loads(files["config.json"]), result.table, plain(results))
+    if report:
+        files["report.html"] = render(parts)
+    if png:
+        files["plot.png"] = forecast_png(parts)
     write_directory(directory, files)
     return directory
+
+
+def write_report(directory: str | Path) -> tuple[Path, list[str]]:
+    """(Re)write report.html of a run directory from its files; a missing or damaged file
+    is named on the page (and returned) and the rest is still drawn."""
+    directory = Path(directory)
+    if not (directory / "config.json").is_file():
+        raise SeqcastError(f"{directory}: not a seqcast run directory (no config.json)")
+    parts = ReportInput()
+    readers = {
+        "settings": lambda: read_json(directory / "config.json"),
+        "results": lambda: read_json(directory / "results.json"),
+        "table": lambda: _read_table(
+            directory / "forecasts.csv", (parts.settings or {})["columns"]
+        ),
+    }
+    for name, read in readers.items():
+        try:
+            setattr(parts, name, read())
+        except SeqcastError as exc:
+            parts.problems.append(str(exc))
+        except (KeyError, TypeError):
+            parts.problems.append(f"{directory}: {name} unreadable: config.json lacks columns")
+    target = directory / "report.html"
+    staging = target.with_name(".report.html.tmp")
+    staging.write_bytes(render(parts))
+    staging.replace(target)
+    return target, parts.problems
 
 
 def load(directory: str | Path) -> Result:
@@ -144,20 +180,6 @@ def read_run_data(result: Result, data: str | Path | None = None) -> Loaded:
 def _file_name(column: str) -> str:
     """A column name as a portable file name ('ma:7' -> 'ma_7')."""
     return re.sub(r"[^\w.@-]", "_", column)
-
-
-def _plot(result: Result) -> bytes:
-    from seqcast.report.plots import forecast_figure
-
-    one_step = result.table[result.table["h"] == 1].set_index("date")
-    means = pd.DataFrame({"y": one_step["y"], "naive": one_step["naive"]})
-    models = [label for label in result.columns if label != "naive"]
-    for label in models:
-        means[label] = one_step[result.columns[label]].mean(axis=1)
-    first, last = means.index[0].date(), means.index[-1].date()
-    seeds = " (mean over seeds)" if len(result.settings["seeds"]) > 1 else ""
-    title = f"One-step forecasts of {result.settings['data']['column']}, {first} .. {last}{seeds}"
-    return forecast_figure(means, models, title)
 
 
 def _load_format_1(directory: Path, saved: dict[str, Any]) -> Result:

@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -50,6 +51,10 @@ Verbose = Annotated[bool, typer.Option("--verbose", help="Show full tracebacks o
 AsJson = Annotated[
     bool, typer.Option("--json", help="Print the result as JSON on stdout (for scripts).")
 ]
+Report = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write report.html (interactive charts).")
+]
+Png = Annotated[bool, typer.Option("--png", help="Also write plot.png (truth vs forecasts).")]
 
 
 @contextmanager
@@ -100,11 +105,14 @@ def run(
     quiet: Quiet = False,
     verbose: Verbose = False,
     as_json: AsJson = False,
+    report: Report = True,
+    png: Png = False,
 ) -> None:
     """Train a model, score it against the naive forecast, and save the run."""
     with user_errors(verbose):
         settings = _settings(config, given, data)
-        _experiment_command(settings, "run", name, runs_dir, quiet or as_json, as_json, baselines)
+        output = Output(quiet or as_json, as_json, report, png)
+        _experiment_command(settings, "run", name, runs_dir, output, baselines)
 
 
 @app.command(name="compare")
@@ -127,13 +135,16 @@ def compare_command(
     quiet: Quiet = False,
     verbose: Verbose = False,
     as_json: AsJson = False,
+    report: Report = True,
+    png: Png = False,
 ) -> None:
     """Backtest baselines and models over seeds; rank them by MAE beside the naive forecast."""
     with user_errors(verbose):
         settings = _settings(config, given, data)
         if models is not None:
             settings["models"] = models
-        _experiment_command(settings, "compare", None, out, quiet or as_json, as_json, None)
+        output = Output(quiet or as_json, as_json, report, png)
+        _experiment_command(settings, "compare", None, out, output, None)
 
 
 @app.command()
@@ -151,7 +162,8 @@ def demo(
         if data is None:
             raise SeqcastError("the demo needs the BTC price file; give it with --data FILE")
         settings = {"data": str(data), "model": "tutorial", "epochs": epochs}
-        _experiment_command(settings, "run", "demo", runs_dir, quiet, False, "naive")
+        output = Output(quiet, as_json=False, report=True, png=True)
+        _experiment_command(settings, "run", "demo", runs_dir, output, "naive")
 
 
 @app.command()
@@ -198,19 +210,42 @@ def _settings(config: Path | None, given: dict[str, Any], data: Path | None) -> 
     return settings
 
 
+@app.command(name="report")
+def report_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run or comparison directory.")],
+    verbose: Verbose = False,
+) -> None:
+    """Write report.html for a run or comparison directory (again, or for an older run)."""
+    from seqcast import runs
+
+    with user_errors(verbose):
+        path, problems = runs.write_report(run_dir)
+        for problem in problems:
+            typer.echo(f"seqcast: note: {problem}; the report shows what could be read", err=True)
+        typer.echo(f"Report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@dataclass(frozen=True)
+class Output:
+    quiet: bool  # no progress lines
+    as_json: bool  # the result as JSON on stdout instead of tables
+    report: bool  # write report.html
+    png: bool  # write plot.png
+
+
 def _experiment_command(
     settings: dict[str, Any],
     command: str,
     name: str | None,
     where: Path | None,
-    quiet: bool,
-    as_json: bool,
+    output: Output,
     baselines: str | None,
 ) -> None:
     from seqcast import runs
     from seqcast.config import plan
 
     experiment, loaded = plan(settings, command, baselines)
+    quiet = output.quiet
     listener = _progress_printer(command) if not quiet else (lambda event, details: None)
     with progress.listening(listener):
         result = experiment.run(loaded)
@@ -220,8 +255,8 @@ def _experiment_command(
         directory = (where or Path("runs")) / (name or f"{label}-{stamp}")
     else:
         directory = where or Path("runs") / f"compare-{stamp}"
-    runs.save(result, directory)
-    _report(result, directory, as_json, one_model=command == "run")
+    runs.save(result, directory, report=output.report, png=output.png)
+    _report(result, directory, output.as_json, one_model=command == "run")
 
 
 def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool) -> None:
@@ -241,20 +276,59 @@ def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool)
 
 
 def _progress_printer(command: str) -> progress.Listener:
+    """`run` prints a line per epoch (as Keras does); `compare` shows one live progress bar
+    on an interactive terminal: fits done, the model training now, time left."""
     err = Console(stderr=True, highlight=False)
+    if command == "run":
 
-    def show(event: str, details: dict[str, Any]) -> None:
-        if event == "epoch" and command == "run":
-            val = details["val_loss"]
-            shown = f"  val_loss {val:.6f}" if val is not None else ""
-            err.print(
-                f"epoch {details['epoch']:>3}/{details['epochs']}  loss {details['loss']:.6f}"
-                f"{shown}  {details['seconds']:.2f}s"
-            )
-        elif event == "model" and command == "compare":
-            err.print(f"{details['label']}: done ({details['done']}/{details['total']} models)")
+        def epoch_lines(event: str, details: dict[str, Any]) -> None:
+            if event == "epoch":
+                val = details["val_loss"]
+                shown = f"  val_loss {val:.6f}" if val is not None else ""
+                err.print(
+                    f"epoch {details['epoch']:>3}/{details['epochs']}"
+                    f"  loss {details['loss']:.6f}{shown}  {details['seconds']:.2f}s"
+                )
 
-    return show
+        return epoch_lines
+    if not err.is_terminal:
+        return lambda event, details: None
+    return FitProgress(err)
+
+
+class FitProgress:
+    """A rich progress bar over the fits of a job, advanced within a group by its epochs."""
+
+    def __init__(self, console: Console):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress(
+            "{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("starting", total=None)
+        self.done, self.label = 0.0, ""
+
+    def __call__(self, event: str, details: dict[str, Any]) -> None:
+        if event == "start":
+            self.bar.start()
+            self.bar.update(self.task, total=details["total"])
+        elif event == "model":
+            self.label = f"{details['label']} ({details['seeds']} seed(s))"
+            self.bar.update(self.task, description=self.label)
+        elif event == "epoch":
+            within = details["members"] * details["epoch"] / details["epochs"]
+            shown = f"{self.label} epoch {details['epoch']}/{details['epochs']}"
+            self.bar.update(self.task, completed=self.done + within, description=shown)
+        elif event == "fitted":
+            self.done += details["count"]
+            self.bar.update(self.task, completed=self.done)
+            if self.done >= (self.bar.tasks[0].total or float("inf")):
+                self.bar.stop()
 
 
 def main(argv: Any = None) -> None:

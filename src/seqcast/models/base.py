@@ -23,6 +23,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from seqcast import progress
 from seqcast.errors import NotFittedError, SeqcastError
 
 
@@ -79,6 +80,7 @@ class Forecaster(Estimator):
         for job in jobs:
             job.forecaster.check()
             job.forecaster.learn(job.y, job.X)
+            progress.tell("fitted", count=1)
 
     def learn(self, y: pd.Series, X: pd.DataFrame | None) -> None:
         """Fit one forecaster. The baselines learn nothing: fitting marks them ready."""

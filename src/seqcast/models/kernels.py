@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
+from seqcast.cache import cache_dir
 from seqcast.errors import Note
 
 SOURCE = Path(__file__).with_name("csrc") / "recurrent.cpp"
@@ -51,8 +52,7 @@ class KernelNote(Note):
 def _build_dir(flags: list[str]) -> Path:
     key = "|".join([SOURCE.read_text(), torch.__version__, sys.version, platform.machine(), *flags])
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "seqcast" / f"kernels-{digest}"
+    return cache_dir() / f"kernels-{digest}"
 
 
 class Loops(Protocol):

@@ -100,6 +100,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         prepare_process()
         for members in groups.values():
             _fit_group([job.forecaster for job in members], members[0].y)  # type: ignore[misc]
+            progress.tell("fitted", count=len(members))
 
     def group_key(self) -> tuple:
         """Forecasters with equal keys differ only in seed and can train as one network."""
@@ -170,7 +171,12 @@ def _fit_group(forecasters: list[NeuralForecaster], y: pd.Series) -> None:
 
     network = SpecNet(layers, head.window, [f.seed for f in forecasters])
     histories = fit_model(
-        network, X, target, config, validation, lambda logs: _tell_epoch(logs, config.epochs)
+        network,
+        X,
+        target,
+        config,
+        validation,
+        lambda logs: _tell_epoch(logs, config.epochs, len(forecasters)),
     )
     for member, forecaster in enumerate(forecasters):
         forecaster.layers_, forecaster.transform_ = layers, transform
@@ -179,12 +185,13 @@ def _fit_group(forecasters: list[NeuralForecaster], y: pd.Series) -> None:
         forecaster.is_fitted_ = True
 
 
-def _tell_epoch(logs: list[EpochLog], epochs: int) -> None:
+def _tell_epoch(logs: list[EpochLog], epochs: int, members: int) -> None:
     log = logs[0]
     progress.tell(
         "epoch",
         epoch=log.epoch,
         epochs=epochs,
+        members=members,
         loss=log.loss,
         val_loss=log.val_loss,
         seconds=log.seconds,

@@ -24,8 +24,8 @@ PRIORITY = ["MAE", "MAE/naive", "DM p", "seeds", "RMSE", "DA%", "MASE", "MAPE%",
 
 
 def number(value: float) -> str:
-    """At least 4 significant digits whatever the scale (0.07120, 2.324, 1,446.81), with
-    thousands separators; '-' for a missing value."""
+    """At least 2 decimals and 4 significant digits whatever the scale (0.07120, 2.324,
+    795.07, 1,446.81), with thousands separators; '-' for a missing value."""
     if value is None or pd.isna(value):
         return "-"
     if value == 0 or not math.isfinite(value):
@@ -33,7 +33,7 @@ def number(value: float) -> str:
     magnitude = math.floor(math.log10(abs(value)))
     if magnitude < -4:
         return f"{value:.3e}"
-    decimals = 2 if magnitude >= 3 else max(0, 3 - magnitude)
+    decimals = max(2, 3 - magnitude)
     return f"{value:,.{decimals}f}"
 
 

@@ -1,0 +1,199 @@
+"""report.html, opened in a real headless Chromium (Debian's, driven by Playwright): it renders
+offline with no console errors, its table says what results.json says, and the model
+toggles hide a model's marks. Screenshots are kept in test-artifacts/ to be looked at."""
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from seqcast import runs
+from seqcast.cli.app import app
+from seqcast.data.load import Loaded
+from seqcast.experiment import Experiment
+from seqcast.models import registry
+from seqcast.report import charts
+from seqcast.report.html import ReportInput, render
+from seqcast.report.tables import number
+from seqcast.settings import Evaluation
+
+from .conftest import random_walk
+
+CHROMIUM = os.environ.get("SEQCAST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# Chromium on a closed network: no background connections, no sandbox as root, no GPU.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _experiment(models: dict, seeds: tuple[int, ...], folder: Path) -> Path:
+    loaded = Loaded(random_walk(), "yahoo", source="generated.csv")
+    result = Experiment(models, Evaluation(test_days=40), seeds).run(loaded)
+    return runs.save(result, folder)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    gru = registry.make("gru", {"window": 10, "epochs": 2})
+    return _experiment({"gru": gru}, (0,), tmp_path_factory.mktemp("run") / "run")
+
+
+@pytest.fixture(scope="module")
+def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    models = {
+        name: registry.make(name, {"window": 10, "epochs": 2})
+        for name in ["drift", "ma:7", "snaive:7", "gru", "mlp"]
+    }
+    return _experiment(models, (0, 1), tmp_path_factory.mktemp("cmp") / "cmp")
+
+
+def _open(browser, path: Path, screenshot: str):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: errors.append(f"network: {r.url}") if r.url.startswith("http") else None,
+    )
+    page.goto(path.as_uri())
+    page.wait_for_function("window.seqcastReady === true", timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    return page, errors
+
+
+@pytest.mark.parametrize("which", ["run", "compare"])
+def test_the_report_renders_offline_and_says_what_results_json_says(
+    browser, run_dir: Path, compare_dir: Path, which: str
+) -> None:
+    directory = run_dir if which == "run" else compare_dir
+    page, errors = _open(browser, directory / "report.html", f"report-{which}.png")
+    assert errors == []  # no console errors, no network requests
+    charts_drawn = page.eval_on_selector_all(
+        ".chart", "els => els.map(e => e.querySelectorAll('svg path, svg rect').length)"
+    )
+    assert len(charts_drawn) >= 5 and all(count > 10 for count in charts_drawn)
+
+    saved = json.loads((directory / "results.json").read_text())
+    cells = page.eval_on_selector_all(
+        "table.scores td[data-key]",
+        "els => els.map(e => [e.closest('tr').dataset.model, e.dataset.key, e.dataset.value,"
+        " e.textContent])",
+    )
+    expected = {
+        (row["model"], key): row[key] for row in saved["summary"] for key in ("MAE", "DM p")
+    }
+    checked = 0
+    for model, key, value, text in cells:
+        if (model, key) in expected:
+            assert float(value) == expected[(model, key)]
+            assert text.startswith(number(expected[(model, key)]))
+            checked += 1
+    assert checked == len(expected)
+    page.close()
+
+
+def test_toggling_a_model_hides_its_marks_in_every_chart(browser, compare_dir: Path) -> None:
+    page, errors = _open(browser, compare_dir / "report.html", "report-compare-toggled.png")
+    settings = json.loads((compare_dir / "config.json").read_text())
+    colours = charts.palette([charts.TRUTH, *settings["columns"]])
+    # every mark drawn in a model's colour (not the legend's swatches), in every chart
+    marks = (
+        "(colour) => [...document.querySelectorAll('.chart')].flatMap(chart =>"
+        " [...chart.querySelectorAll("
+        "`.role-mark [stroke='${colour}'], .role-mark [fill='${colour}']`)]"
+        " .filter(e => !e.closest('.role-legend')).map(e => e.getAttribute('opacity') ?? '1'))"
+    )
+    before = page.evaluate(marks, colours["gru"])
+    assert len(before) >= 4 and set(before) == {"1"}  # lines, bars and points, all shown
+    page.locator(".toggles input[data-model='gru']").uncheck()
+    page.wait_for_timeout(500)
+    assert set(page.evaluate(marks, colours["gru"])) == {"0"}
+    assert set(page.evaluate(marks, colours["mlp"])) == {"1"}  # only gru was hidden
+    page.screenshot(path=str(ARTIFACTS / "report-compare-toggled.png"), full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_a_year_of_nine_models_over_three_seeds_stays_under_5_mb() -> None:
+    """The size of the page does not depend on what the models learnt: made from generated
+    forecasts, without training."""
+    series = random_walk(n=800)
+    rng = np.random.default_rng(0)
+    models = ["naive", "drift", "ma:7", "snaive:7", "mlp", "rnn", "lstm", "gru", "tutorial"]
+    columns = {
+        m: [m] if m in ("naive", "drift", "ma:7", "snaive:7") else [f"{m}@{s}" for s in range(3)]
+        for m in models
+    }
+    test = series.iloc[-365:]
+    table = pd.DataFrame(
+        {"cutoff": series.index[-366:-1], "date": test.index, "h": 1, "y": test.to_numpy()}
+    )
+    for cols in columns.values():
+        for column in cols:
+            table[column] = test.to_numpy() * (1 + rng.normal(0, 0.02, 365))
+    summary = [
+        {"model": m, "h": 1, "seeds": len(c), "MAE": 1.0, "MAE std": 0.1, "MAE/naive": 1.0,
+         "DM p": 0.5, "DA%": 50.0, "RMSE": 1.0, "MASE": 1.0, "MAPE%": 1.0}
+        for m, c in columns.items()
+    ]  # fmt: skip
+    scores = [
+        {"model": m, "seed": i if len(c) > 1 else None, "h": 1, "MAE/naive": 1.0}
+        for m, c in columns.items()
+        for i in range(len(c))
+    ]
+    settings = {"columns": columns, "data": {"column": "Close"}, "evaluation": {}}
+    page = render(ReportInput(settings, table, {"summary": summary, "scores": scores}))
+    assert len(page) < 5_000_000, f"{len(page) / 1e6:.1f} MB"
+
+
+runner = CliRunner()
+
+
+def test_report_on_a_directory_that_is_not_a_run(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert (
+        result.output.strip()
+        == f"seqcast: error: {tmp_path}: not a seqcast run directory (no config.json)"
+    )
+
+
+def test_a_damaged_run_still_gets_a_report_naming_the_file(
+    browser, compare_dir: Path, tmp_path: Path
+) -> None:
+    copy = shutil.copytree(compare_dir, tmp_path / "damaged")
+    (copy / "forecasts.csv").write_text("cutoff,date\nnot,a table\n")
+    result = runner.invoke(app, ["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert "forecasts.csv: damaged" in result.output
+    page, errors = _open(browser, copy / "report.html", "report-damaged.png")
+    assert errors == []
+    assert "forecasts.csv: damaged" in page.inner_text(".problem")
+    assert page.locator("table.scores tr[data-model]").count() == 6  # the scores still show
+    page.close()
