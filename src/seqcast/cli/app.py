@@ -332,4 +332,16 @@ class FitProgress:
 
 
 def main(argv: Any = None) -> None:
-    app(args=argv, prog_name="seqcast")
+    try:
+        app(args=argv, prog_name="seqcast")
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    else:
+        code = 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if "torch" in sys.modules:
+        # Every file is written and closed by now; unloading PyTorch's libraries at
+        # interpreter exit takes 0.4 s of every command that trained, for nothing.
+        os._exit(code)
+    sys.exit(code)
