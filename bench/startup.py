@@ -66,7 +66,7 @@ def main() -> None:
     helps: dict[str, list[float]] = {name: [] for name in sources}
     overheads: dict[str, list[float]] = {name: [] for name in sources}
     epochs: dict[str, list[float]] = {name: [] for name in sources}
-    for name, source in sources.items():  # warm the file cache and the kernel build
+    for source in sources.values():  # warm the file cache and the kernel build
         run_overhead(source, args.data)
     for _ in range(args.repeats):
         for name, source in sources.items():  # alternated, run by run
