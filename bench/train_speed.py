@@ -45,7 +45,8 @@ GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 def tutorial_windows(path: str, test_days: int = 60) -> tuple[np.ndarray, np.ndarray]:
     prices = load_prices(path).to_numpy()[:-test_days]
     z = TargetTransform("price").fit(prices).transform(prices)
-    return make_windows(z, WINDOW, np.arange(WINDOW, len(z)))  # (N, 60, 1), (N,)
+    X, y = make_windows(z, WINDOW, np.arange(WINDOW, len(z)))  # (N, 60, 1), (N, 1)
+    return X, y[:, 0]
 
 
 def gemm_gflops(size: int = 1024, repeats: int = 30) -> float:

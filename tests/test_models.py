@@ -12,13 +12,13 @@ from seqcast.models.spec import PRESETS, parse_layers, resolve_layers
 @pytest.mark.parametrize("members", [1, 3])
 def test_every_family_maps_windows_to_one_value_per_member(preset: str, members: int) -> None:
     net = SpecNet(resolve_layers(preset, None), window=12, seeds=list(range(members)))
-    assert net(torch.randn(members, 5, 12, 1)).shape == (members, 5)
+    assert net(torch.randn(members, 5, 12, 1)).shape == (members, 5, 1)
 
 
 def test_dense_after_a_sequence_flattens_it() -> None:
     net = SpecNet(parse_layers("gru:4:seq, dense:1"), window=7, seeds=[0])
     assert net.blocks[1].weight.shape == (1, 7 * 4, 1)
-    assert net(torch.randn(1, 3, 7, 1)).shape == (1, 3)
+    assert net(torch.randn(1, 3, 7, 1)).shape == (1, 3, 1)
 
 
 def test_tutorial_network_has_the_keras_parameter_count() -> None:
@@ -83,7 +83,7 @@ def test_single_member_equals_torch_nn(
             h = out if block.return_sequences else out[:, -1]
         elif hasattr(block, "weight"):
             h = h.flatten(1) @ block.weight[0] + block.bias[0]
-    torch.testing.assert_close(net(x.unsqueeze(0))[0], h[:, 0], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(net(x.unsqueeze(0))[0], h, atol=1e-5, rtol=1e-5)
 
 
 def test_member_extraction_copies_weights() -> None:
@@ -114,3 +114,14 @@ def test_a_model_too_big_for_the_machine_is_refused_before_anything_is_built() -
     cost = footprint(layers, window=60, n_features=1, batch_size=64, members=1)
     with pytest.raises(SeqcastError, match=r"layer 2 \(lstm:5000000\) takes the most"):
         check_fits_in_memory(layers, cost, available=8 * 10**9, what="this model")
+
+
+def test_a_direct_network_has_one_output_per_day_ahead() -> None:
+    layers = resolve_layers("gru", None, outputs=7)
+    assert str(layers[-1]) == "dense:7"
+    assert SpecNet(layers, window=12, seeds=[0, 1])(torch.randn(2, 5, 12, 1)).shape == (2, 5, 7)
+    assert resolve_layers("gru", "gru:8, dense:7", outputs=7)[-1].units == 7
+    from seqcast.errors import SeqcastError
+
+    with pytest.raises(SeqcastError, match="gives 5 values per window, but the forecast needs 7"):
+        resolve_layers("gru", "gru:8, dense:5", outputs=7)

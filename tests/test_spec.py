@@ -44,8 +44,8 @@ def test_format_round_trips(preset: str) -> None:
         ("lstm:8, dropout:1.5, dense:1", "the rate must be in"),
         ("conv:8, dense:1", "layer 'conv:8' is not understood"),
         ("lstm:8, lstm:4, dense:1", "add ':seq' to the earlier recurrent layer"),
-        ("lstm:8", "the last layer must be 'dense:1'"),
-        ("lstm:8, dense:2", "the last layer must be 'dense:1'"),
+        ("lstm:8", "the last layer must be a linear dense layer"),
+        ("lstm:8, dense:1:relu", "the last layer must be a linear dense layer"),
     ],
 )
 def test_invalid_specs_say_what_is_wrong(text: str, message: str) -> None:

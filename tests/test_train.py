@@ -51,7 +51,7 @@ def test_early_stopping_restores_the_best_weights() -> None:
     best_loss, best_state = min(seen, key=lambda item: item[0])
     for name, tensor in net.state_dict().items():
         torch.testing.assert_close(tensor, best_state[name])
-    val_pred = predict_model(net, validation[0])[0]
+    val_pred = predict_model(net, validation[0])[0, :, 0]
     assert np.mean((val_pred - validation[1]) ** 2) == pytest.approx(best_loss, rel=1e-4)
 
 

@@ -11,13 +11,20 @@ def test_exact_windows_on_a_known_series() -> None:
     X, y = make_windows(values, 3, np.array([3, 4, 5]))
     assert X.shape == (3, 3, 1)
     assert X[..., 0].tolist() == [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
-    assert y.tolist() == [3, 4, 5]
+    assert y.tolist() == [[3], [4], [5]]
+
+
+def test_targets_over_a_horizon() -> None:
+    X, y = make_windows(np.arange(6, dtype=float), 2, np.array([2, 4]), horizon=3)
+    assert X[..., 0].tolist() == [[0, 1], [2, 3]]
+    assert y[0].tolist() == [2, 3, 4]
+    assert y[1, :2].tolist() == [4, 5] and np.isnan(y[1, 2])  # past the end: unknown
 
 
 def test_next_day_window_has_unknown_target() -> None:
     X, y = make_windows(np.arange(5, dtype=float), 2, np.array([5]))
     assert X[0, :, 0].tolist() == [3, 4]
-    assert np.isnan(y[0])
+    assert np.isnan(y[0, 0])
 
 
 @pytest.mark.parametrize("bad", [1, 6])

@@ -35,10 +35,14 @@ class Experiment:
     seeds: tuple[int, ...] = (0,)  # every model with a `seed` parameter runs once per seed
 
     def runs(self) -> dict[str, dict[str, Forecaster]]:
-        """label -> table column -> forecaster: `label@seed` per seed for seeded models."""
+        """label -> table column -> forecaster: `label@seed` per seed for seeded models; a
+        model with a `horizon` parameter (the direct strategy's width) gets the evaluation's."""
         runs: dict[str, dict[str, Forecaster]] = {}
         for label, model in {"naive": NaiveForecaster(), **self.models}.items():
-            if "seed" in model.get_params():
+            params = model.get_params()
+            if "horizon" in params:
+                model = clone(model).set_params(horizon=self.evaluation.horizon)
+            if "seed" in params:
                 runs[label] = {f"{label}@{s}": clone(model).set_params(seed=s) for s in self.seeds}
             else:
                 runs[label] = {label: model}
@@ -64,7 +68,12 @@ class Experiment:
             progress.tell("model", label=label, seeds=len(columns))
             start = time.perf_counter()
             result = backtest(
-                series, columns, test_days, evaluation.refit_every, evaluation.train_days
+                series,
+                columns,
+                test_days,
+                evaluation.refit_every,
+                evaluation.train_days,
+                evaluation.horizon,
             )
             seconds[label] = time.perf_counter() - start
             tables.append(result.table)

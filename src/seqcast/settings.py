@@ -19,6 +19,9 @@ from seqcast.errors import SeqcastError
 from seqcast.models.spec import PRESETS
 
 TRANSFORMS = ("price", "log_return", "pct_change")
+STRATEGIES = ("recursive", "direct")
+INTERVALS = ("conformal", "adaptive", "scaled")
+MAX_HORIZON = 90
 OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd")
 LOSSES = ("mse", "mae", "huber")
 
@@ -31,10 +34,13 @@ def option(
     choices: tuple[str, ...] | None = None,
     parse: Callable[[str], Any] | None = None,
     shown: str | None = None,
+    cli: bool = True,
 ) -> Any:
     """A setting: its default, its help line and, for the CLI, an optional flag name, the
-    allowed values, a parser for text (lists) and how the default reads in --help."""
-    meta = {"help": help, "flag": flag, "choices": choices, "parse": parse, "shown": shown}
+    allowed values, a parser for text (lists), how the default reads in --help, and whether
+    it is an option at all (`cli=False`: set by seqcast itself)."""
+    meta: dict[str, Any] = {"help": help, "flag": flag, "choices": choices, "parse": parse}
+    meta |= {"shown": shown, "cli": cli}
     return field(default=default, metadata=meta)
 
 
@@ -45,6 +51,14 @@ def seed_list(text: str) -> int | tuple[int, ...]:
     except ValueError:
         raise SeqcastError(f"--seeds '{text}': give a count (3) or a list (1,5,9)") from None
     return numbers[0] if len(numbers) == 1 and "," not in text else numbers
+
+
+def level_list(text: str) -> tuple[float, ...]:
+    """'80,95' -> (80.0, 95.0)."""
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise SeqcastError(f"--levels '{text}': give percentages, e.g. 80,95") from None
 
 
 def name_list(text: str) -> tuple[str, ...]:
@@ -115,6 +129,15 @@ class NeuralSettings:
         shown="the preset's",
     )
     seed: int = option(0, "Random seed (the first of several with --seeds).")
+    strategy: str = option(
+        "recursive",
+        "Beyond one day: feed each forecast back (recursive), or train one network with an"
+        " output per day (direct).",
+        choices=STRATEGIES,
+    )
+    horizon: int = option(
+        1, "Days the direct strategy's network outputs (from --horizon).", cli=False
+    )
 
 
 @dataclass(frozen=True)
@@ -128,6 +151,22 @@ class Evaluation:
     )
     train_days: int | None = option(
         None, "Train on the last N days before each fit (sliding window).", shown="all of them"
+    )
+    horizon: int = option(1, f"Days ahead forecast from every origin (1 to {MAX_HORIZON}).")
+    levels: tuple[float, ...] = option(
+        (), "Prediction-interval levels in percent, e.g. 80,95.", parse=level_list, shown="none"
+    )
+    intervals: str = option(
+        "conformal",
+        "How intervals are calibrated on past out-of-sample errors: split conformal over a"
+        " rolling window, adaptive (ACI: the miss rate steers the level), or scaled by"
+        " trailing volatility.",
+        choices=INTERVALS,
+    )
+    calibration_days: int = option(
+        365,
+        "Days before the test period forecast out of sample to calibrate intervals; also"
+        " the rolling window of errors each interval reads.",
     )
     seeds: int | tuple[int, ...] | None = option(
         None,
@@ -143,6 +182,14 @@ class Evaluation:
             raise SeqcastError(f"--train-days {self.train_days}: use 1 or more, or leave it out")
         if isinstance(self.seeds, int) and self.seeds < 1:
             raise SeqcastError(f"--seeds {self.seeds}: at least 1 seed")
+        if not 1 <= self.horizon <= MAX_HORIZON:
+            raise SeqcastError(f"--horizon {self.horizon}: forecast 1 to {MAX_HORIZON} days ahead")
+        for level in self.levels:
+            if not 0 < level < 100:
+                raise SeqcastError(f"--levels {level:g}: a level is a percentage between 0 and 100")
+        if self.levels and self.calibration_days < self.horizon:
+            raise SeqcastError("--calibration-days must be at least the --horizon")
+        check_choices(self)
 
     def seed_list(self, first: int, default_count: int) -> tuple[int, ...]:
         """The seeds to run: the listed ones, or a count of them starting at `first`."""

@@ -31,7 +31,7 @@ def takes(*groups: type, exclude: tuple[str, ...] = ()) -> Callable[[Callable], 
             for group in groups
             for hints in [typing.get_type_hints(group)]
             for f in dataclasses.fields(group)
-            if f.name not in exclude
+            if f.name not in exclude and f.metadata.get("cli", True)
         }
 
         @functools.wraps(command)

@@ -1,6 +1,7 @@
 """Build a network from a layer spec: G independent copies ("members") in one module.
 
-forward(x: (G, B, L, C)) -> (G, B). One member is an ordinary model; several members are
+forward(x: (G, B, L, C)) -> (G, B, H): H outputs per window (the last dense layer's units: 1,
+or one per day ahead for the direct strategy). One member is an ordinary model; several members are
 several seeds of the same model trained at once (grouped matrix products), each with its own
 initial weights and dropout masks drawn from its own seed, so a member's numbers do not
 depend on which other members it was trained with.
@@ -131,6 +132,7 @@ class SpecNet(nn.Module):
                 blocks.append(Dropout(layer.rate))
         self.blocks = nn.Sequential(*blocks)
         self.layers, self.window, self.n_features = layers, window, n_features
+        self.outputs = layers[-1].units  # values per window: the last dense layer's width
         self.seeds = list(seeds)
         # Two streams per seed: one for the initial weights, one for dropout masks.
         for member, seed in enumerate(seeds):
@@ -143,7 +145,7 @@ class SpecNet(nn.Module):
                 block.generators = [torch.Generator().manual_seed(s + 7919) for s in seeds]
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.blocks(x).squeeze(-1)  # (G, B, L, C) -> (G, B)
+        return self.blocks(x)  # (G, B, L, C) -> (G, B, H)
 
     def member(self, index: int) -> SpecNet:
         """Member `index` alone, as a one-member network with a copy of its weights."""

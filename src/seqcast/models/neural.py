@@ -48,7 +48,11 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         return self.window + (0 if self.resolved()["transform"] == "price" else 1)
 
     def min_train(self) -> int:
-        return self.min_history() + self.resolved()["val_days"] + 1
+        return self.min_history() + self.resolved()["val_days"] + self.outputs()
+
+    def outputs(self) -> int:
+        """Values the network gives per window: one day, or the whole horizon (direct)."""
+        return self.horizon if self.strategy == "direct" else 1
 
     def resolved(self) -> dict[str, Any]:
         """transform, loss, val_days and patience in use: explicit, else the preset's (for a
@@ -79,12 +83,18 @@ class NeuralForecaster(NeuralSettings, Forecaster):
 
     def check(self) -> None:
         check_choices(self)
-        resolve_layers(self.model, self.layers)
+        resolve_layers(self.model, self.layers, self.outputs())
         self.train_config().check()
         if self.window < 1:
             raise SeqcastError(f"--window {self.window}: at least 1 day")
-        if self.resolved()["val_days"] < 0:
+        val_days = self.resolved()["val_days"]
+        if val_days < 0:
             raise SeqcastError("--val-days must be 0 or more")
+        if 0 < val_days < self.outputs():
+            raise SeqcastError(
+                f"--val-days {val_days} is shorter than the {self.outputs()} days each"
+                " validation window forecasts; use at least --horizon days, or 0"
+            )
 
     @classmethod
     def fit_many(cls, jobs: Sequence[FitJob]) -> None:
@@ -109,16 +119,27 @@ class NeuralForecaster(NeuralSettings, Forecaster):
     def paths(
         self, values: np.ndarray, positions: np.ndarray, horizon: int, features: np.ndarray | None
     ) -> np.ndarray:
-        """Recursive: each day's forecast is fed back into the window for the next day."""
+        """Direct: the network's outputs are the next days. Recursive: each day's forecast
+        is fed back into the window for the next day."""
         z = self.transform_.transform(values)
         X, _ = make_windows(z, self.window, positions)  # (N, window, 1)
+        if self.strategy == "direct":
+            if horizon > self.network_.outputs:
+                raise SeqcastError(
+                    f"this model was trained for {self.network_.outputs} days ahead, not {horizon}"
+                )
+            z_paths = predict_model(self.network_, X)[0][:, :horizon]  # (N, horizon)
+        else:
+            z_paths = np.empty((len(positions), horizon))
+            for step in range(horizon):
+                z_paths[:, step] = predict_model(self.network_, X)[0][:, 0]
+                next_z = z_paths[:, step].astype(np.float32)[:, None, None]
+                X = np.concatenate([X[:, 1:], next_z], axis=1)
+        paths = np.empty_like(z_paths)
         previous = values[positions - 1]
-        paths = np.empty((len(positions), horizon))
-        for step in range(horizon):
-            z_hat = predict_model(self.network_, X)[0]  # (N,)
-            paths[:, step] = self.transform_.inverse_transform(z_hat, previous=previous)
+        for step in range(horizon):  # returns compound from the last known price
+            paths[:, step] = self.transform_.inverse_transform(z_paths[:, step], previous)
             previous = paths[:, step]
-            X = np.concatenate([X[:, 1:], z_hat.astype(np.float32)[:, None, None]], axis=1)
         return paths
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -149,12 +170,13 @@ class NeuralForecaster(NeuralSettings, Forecaster):
 
 def _fit_group(forecasters: list[NeuralForecaster], y: pd.Series) -> None:
     head = forecasters[0]
-    layers = resolve_layers(head.model, head.layers)
+    outputs = head.outputs()
+    layers = resolve_layers(head.model, head.layers, outputs)
     config = head.train_config()
     settings, first = head.resolved(), head.min_history()
-    if len(y) - settings["val_days"] <= first:
+    if len(y) < head.min_train():
         raise SeqcastError(
-            f"training needs more than {first} days (window {head.window}) plus"
+            f"training needs more than {first + outputs - 1} days (window {head.window}) plus"
             f" {settings['val_days']} validation days, but has {len(y)};"
             " use a longer series, a smaller window or fewer --val-days"
         )
@@ -164,10 +186,13 @@ def _fit_group(forecasters: list[NeuralForecaster], y: pd.Series) -> None:
     fit_end = len(values) - settings["val_days"]
     transform = TargetTransform(settings["transform"]).fit(values[:fit_end])
     z = transform.transform(values)
-    X, target = make_windows(z, head.window, np.arange(first, fit_end))
+    # every target of a training window lies before the validation tail, and of a validation
+    # window inside the history
+    X, target = make_windows(z, head.window, np.arange(first, fit_end - outputs + 1), outputs)
     validation = None
-    if settings["val_days"]:
-        validation = make_windows(z, head.window, np.arange(max(fit_end, first), len(z)))
+    if settings["val_days"] >= outputs:
+        last = len(z) - outputs + 1
+        validation = make_windows(z, head.window, np.arange(max(fit_end, first), last), outputs)
 
     network = SpecNet(layers, head.window, [f.seed for f in forecasters])
     histories = fit_model(

@@ -4,12 +4,13 @@
 
 Kinds: `lstm|gru|rnn:units[:seq]` (`seq` = Keras' return_sequences), `dense[:units[:activation]]`
 and `dropout:rate`. A dense layer that receives a sequence sees it flattened (an MLP on the
-window). The stack must end in `dense:1`: one number, tomorrow's value.
+window). The stack ends in a dense layer: `dense:1`, tomorrow's value, or `dense:H`, the next H
+days at once (the direct strategy; a preset's `dense:1` is widened to H for it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from seqcast.errors import SeqcastError
@@ -73,13 +74,21 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def resolve_layers(model: str, layers: str | None) -> tuple[LayerSpec, ...]:
-    """The layers of an explicit list, or else of the named preset."""
-    if layers:
-        return parse_layers(layers)
-    if model not in PRESETS:
+def resolve_layers(model: str, layers: str | None, outputs: int = 1) -> tuple[LayerSpec, ...]:
+    """The layers of an explicit list, or else of the named preset, ending in `outputs`
+    values per window (a final `dense:1` is widened to it)."""
+    if not layers and model not in PRESETS:
         raise SeqcastError(f"unknown model preset '{model}'; choose one of {', '.join(PRESETS)}")
-    return parse_layers(PRESETS[model].layers)
+    stack = parse_layers(layers or PRESETS[model].layers)
+    last = stack[-1]
+    if last.units == outputs:
+        return stack
+    if last.units == 1:
+        return (*stack[:-1], replace(last, units=outputs))
+    raise SeqcastError(
+        f"the last layer '{last}' gives {last.units} values per window, but the forecast needs"
+        f" {outputs}; end the layer list in 'dense:1' or 'dense:{outputs}'"
+    )
 
 
 def parse_layers(text: str) -> tuple[LayerSpec, ...]:
@@ -141,8 +150,10 @@ def _check_stack(layers: tuple[LayerSpec, ...]) -> None:
         elif layer.kind == "dense":
             sequence = False
     last = layers[-1]
-    if last.kind != "dense" or last.units != 1:
-        raise SeqcastError(f"the last layer must be 'dense:1' (one forecast), not '{last}'")
+    if last.kind != "dense" or last.activation != "linear":
+        raise SeqcastError(
+            f"the last layer must be a linear dense layer ('dense:1': the forecast), not '{last}'"
+        )
 
 
 @dataclass(frozen=True)

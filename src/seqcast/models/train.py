@@ -64,7 +64,7 @@ def fit_model(
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     on_epoch: Callable[[list[EpochLog]], None] | None = None,
 ) -> list[list[EpochLog]]:
-    """Train every member of `model` on windows X (N, L, C) -> y (N,); return each member's
+    """Train every member of `model` on windows X (N, L, C) -> y (N, H); return each member's
     per-epoch log.
 
     Each member shuffles with its own seed and is scored on its own mean loss, so training
@@ -74,7 +74,8 @@ def fit_model(
     """
     config.check()
     # All windows stay one tensor; batches are index gathers (no per-sample DataLoader cost).
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.float32))
+    X_t = torch.from_numpy(X)
+    y_t = torch.from_numpy(np.asarray(y, dtype=np.float32).reshape(len(X), -1))  # (N, H)
     n, members = len(X_t), len(model.seeds)
     shufflers = [torch.Generator().manual_seed(seed) for seed in model.seeds]
     optimizer = GroupedOptimizer(
@@ -97,7 +98,7 @@ def fit_model(
         total = torch.zeros(members)
         for begin in range(0, n, config.batch_size):
             idx = order[:, begin : begin + config.batch_size]  # (G, b)
-            per_member = loss_fn(model(X_t[idx]), y_t[idx]).mean(dim=1)  # (G,)
+            per_member = loss_fn(model(X_t[idx]), y_t[idx]).mean(dim=(1, 2))  # (G,)
             optimizer.zero_grad()
             per_member.sum().backward()
             optimizer.step()
@@ -152,12 +153,13 @@ def prepare_process() -> None:
 
 @torch.no_grad()
 def predict_model(model: SpecNet, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    """Every member's outputs for windows X (N, L, C) -> (G, N), in eval mode (no dropout)."""
+    """Every member's outputs for windows X (N, L, C) -> (G, N, H), in eval mode (no
+    dropout)."""
     model.eval()
     X_t = torch.from_numpy(X).unsqueeze(0).expand(len(model.seeds), -1, -1, -1)  # (G, N, L, C)
     outputs = [model(X_t[:, i : i + batch_size]) for i in range(0, X_t.shape[1], batch_size)]
     if not outputs:
-        return np.empty((len(model.seeds), 0))
+        return np.empty((len(model.seeds), 0, model.outputs))
     return torch.cat(outputs, dim=1).numpy().astype(np.float64)
 
 
@@ -166,6 +168,6 @@ def _evaluate(
     model: SpecNet, data: tuple[np.ndarray, np.ndarray], loss_fn: nn.Module
 ) -> list[float]:
     X, y = data
-    predicted = torch.from_numpy(predict_model(model, X))  # (G, N)
-    target = torch.from_numpy(np.asarray(y, dtype=np.float64)).expand_as(predicted)
-    return loss_fn(predicted, target).mean(dim=1).tolist()
+    predicted = torch.from_numpy(predict_model(model, X))  # (G, N, H)
+    target = torch.from_numpy(np.asarray(y, dtype=np.float64).reshape(len(X), -1))
+    return loss_fn(predicted, target.expand_as(predicted)).mean(dim=(1, 2)).tolist()

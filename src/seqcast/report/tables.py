@@ -111,7 +111,7 @@ def verdict(summary: pd.DataFrame) -> str:
             f" {best}, has {ratio:.3f}x its MAE."
         )
     parts = [
-        f"{model} ({row['MAE/naive']:.3f}x naive MAE, Diebold-Mariano p={row['DM p']:.2f}"
+        f"{model} ({row['MAE/naive']:.3f}x naive MAE, Diebold-Mariano p={number(row['DM p'])}"
         f"{'' if row['DM p'] < 0.05 else ': not significant at 5%'})"
         for model, row in winners.iterrows()
     ]

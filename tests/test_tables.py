@@ -1,0 +1,66 @@
+"""What the terminal shows: numbers that keep their digits, tables that fit, plain verdicts."""
+
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from seqcast.report.tables import number, scores_table, verdict
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1446.8148, "1,446.81"),
+        (795.0712, "795.07"),
+        (2.32418, "2.324"),
+        (0.98231, "0.9823"),
+        (0.0712345, "0.07123"),
+        (0.0000123456, "1.235e-05"),
+        (0.0, "0"),
+        (float("nan"), "-"),
+        (None, "-"),
+    ],
+)
+def test_numbers_keep_four_significant_digits(value: float, shown: str) -> None:
+    assert number(value) == shown
+
+
+def test_verdict_says_plainly_who_beats_naive() -> None:
+    summary = pd.DataFrame(
+        {"MAE/naive": [1.0, 1.2, 0.9], "DM p": [1.0, 0.01, 0.4]}, index=["naive", "a", "b"]
+    )
+    assert verdict(summary) == (
+        "Beats the naive forecast on MAE: b (0.900x naive MAE, Diebold-Mariano p=0.4000:"
+        " not significant at 5%)."
+    )
+    assert verdict(summary.drop(index="b")) == (
+        "a does NOT beat the naive forecast (yesterday's value): its MAE is 1.200x the naive MAE."
+    )
+    worse = summary.assign(**{"MAE/naive": [1.0, 1.2, 1.1]})
+    assert verdict(worse).startswith("No model beats the naive forecast (yesterday's value) on")
+
+
+def _summary() -> pd.DataFrame:
+    metrics = ["MAE", "MAE/naive", "DM p", "RMSE", "DA%", "MASE", "MAPE%", "sMAPE%"]
+    rows = {
+        "gru": [1421.26, 0.98233, 0.4331, 1834.57, 58.333, 3.662, 2.171, 2.168],
+        "naive": [1446.81, 1.0, 1.0, 1855.61, float("nan"), 3.728, 2.208, 2.209],
+    }
+    summary = pd.DataFrame.from_dict(rows, orient="index", columns=metrics)
+    for metric in metrics:
+        summary[f"{metric} std"] = [14.35, 0.0]
+    summary.insert(0, "seeds", [3, 1])
+    return summary
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_the_table_fits_the_terminal_and_keeps_the_main_numbers(width: int) -> None:
+    console = Console(width=width, record=True)
+    console.print(scores_table(_summary(), "title", console))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= width
+    if width >= 80:
+        assert "1,421.26 ± 14.35" in text and "0.9823 ± 14.35" in text and "0.4331" in text
+    if width >= 200:
+        assert "sMAPE%" in text  # room for every column
+    assert "…" not in text
