@@ -306,3 +306,58 @@ def test_compare_shows_a_live_progress_bar_on_a_terminal_only(
     assert "gru (2 seed(s)) epoch 2/2" in text and "8/8" in text  # (2 + 1 + 1) runs x 2 refits
     piped = runner.invoke(app, [*args, "--out", str(tmp_path / "piped")])
     assert piped.exit_code == 0 and piped.stderr == ""  # not a terminal: no progress at all
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--horizon", "0"], "--horizon 0: forecast 1 to 90 days ahead"),
+        (["--horizon", "40"], "--horizon 40 is longer than the 30-day test period"),
+        (["--levels", "80,100"], "--levels 100: a level is a percentage between 0 and 100"),
+        (["--levels", "80,x"], "--levels '80,x': give percentages, e.g. 80,95"),
+        (["--levels", "95", "--calibration-days", "20"], "need at least 39 past errors"),
+    ],
+)
+def test_bad_horizons_and_levels_write_nothing(
+    price_csv: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = _invoke("run", "--data", price_csv, *SMALL, "--runs-dir", tmp_path / "runs", *args)
+    assert result.exit_code == 2 and message in result.output
+    assert result.output.count("\n") == 1 and not (tmp_path / "runs").exists()
+
+
+def test_forecast_prints_and_saves_the_next_days_with_intervals(
+    price_csv: Path, tmp_path: Path
+) -> None:
+    options = ["--model", "gru", "--val-days", "20", "--horizon", "3", "--levels", "80,95"]
+    options += ["--calibration-days", "60"]
+    made = _invoke(
+        "run", "--data", price_csv, *SMALL, *options, "--runs-dir", tmp_path, "--name", "f"
+    )
+    assert made.exit_code == 0, made.output
+    assert "Intervals (conformal)" in made.output and "gru  h=3  95%" in made.output
+    shown = _invoke("forecast", "--run", tmp_path / "f")
+    assert shown.exit_code == 0, shown.output
+    assert "lo-95" in shown.output and "2020-08-30" in shown.output  # 3 days after 2020-08-27
+    table = pd.read_csv(tmp_path / "f" / "forecast-2020-08-27.csv")
+    assert list(table.columns) == ["date", "forecast", "lo-80", "hi-80", "lo-95", "hi-95"]
+    assert (table["lo-95"] < table["forecast"]).all() and (table["forecast"] < table["hi-95"]).all()
+    assert (tmp_path / "f" / "forecast-2020-08-27.png").stat().st_size > 10_000
+    too_far = _invoke("forecast", "--run", tmp_path / "f", "--horizon", "5")
+    assert (
+        too_far.exit_code == 2
+        and "calibrated intervals up to 3 days ahead, not 5" in too_far.output
+    )
+
+
+def test_a_run_of_seqcast_0_1_0_forecasts_without_intervals_and_says_so(tmp_path: Path) -> None:
+    import shutil
+
+    from .test_runs import FIXTURES
+
+    run = shutil.copytree(FIXTURES / "run-0.1.0", tmp_path / "old")
+    data = FIXTURES / "run-0.1.0-prices.csv"
+    result = runner.invoke(app, ["forecast", "--run", str(run), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "this run (seqcast 0.1.0) has no intervals: rerun it with --levels" in result.stderr
+    assert "69.94" in result.stdout  # the next-day forecast seqcast 0.1.0 saved: 69.936...

@@ -31,7 +31,7 @@ _EXPORTS = {
     "backtest": "seqcast.evaluate.backtest",
     "score_table": "seqcast.evaluate.metrics",
     "Experiment": "seqcast.experiment",
-    "Result": "seqcast.experiment",
+    "Result": "seqcast.result",
     "SeqcastError": "seqcast.errors",
     "NotFittedError": "seqcast.errors",
 }

@@ -3,8 +3,11 @@
 
     config.json      the settings that ran it: data (file, sha256, dates, repairs), load
                      options, models and their parameters, evaluation, seeds
-    forecasts.csv    the long table: cutoff, date, h, y, one column per model run
+    forecasts.csv    the long table: cutoff, date, h, y, one column per model run, and its
+                     intervals (<run>-lo-<level>, <run>-hi-<level>) when levels were asked
+    calibration.csv  the same for the out-of-sample days before the test (intervals only)
     scores.csv       every metric per model run and horizon
+    intervals.csv    every interval metric per model run, horizon and level
     results.json     summary, verdict, per-run scores, next days, timings (what --json prints)
     models/          <column>.json (+ .safetensors weights) of every model as last fitted
     report.html      the interactive report (report/html.py); plot.png on request
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,8 @@ import pandas as pd
 from seqcast import __version__
 from seqcast.data.load import Loaded, read_prices
 from seqcast.errors import SeqcastError
-from seqcast.experiment import FORMAT, Result
+from seqcast.evaluate.intervals import column_names
+from seqcast.experiment import FORMAT
 from seqcast.models import registry
 from seqcast.report.files import (
     plain,
@@ -35,6 +40,7 @@ from seqcast.report.files import (
     write_directory,
 )
 from seqcast.report.html import ReportInput, forecast_png, render
+from seqcast.result import Result
 from seqcast.settings import LoadOptions
 
 
@@ -50,6 +56,10 @@ def save(result: Result, directory: str | Path, report: bool = True, png: bool =
         "scores.csv": to_csv(result.scores, index=False),
         "results.json": to_json(results),
     }
+    if result.calibration is not None:
+        files["calibration.csv"] = to_csv(result.calibration, index=False)
+    if result.intervals is not None:
+        files["intervals.csv"] = to_csv(result.intervals, index=False)
     for column, forecaster in result.fitted.items():
         meta, arrays = forecaster.state()
         files[f"models/{_file_name(column)}.json"] = to_json(meta)
@@ -110,12 +120,18 @@ def load(directory: str | Path) -> Result:
         )
     try:
         table = _read_table(directory / "forecasts.csv", settings["columns"])
+        calibration = None
+        if (directory / "calibration.csv").is_file():
+            calibration = _read_table(directory / "calibration.csv", settings["columns"])
         fitted = {
             column: _load_model(directory / "models", column)
             for columns in settings["columns"].values()
             for column in columns
         }
-        return Result.build(settings, table, fitted, {}, None)
+        result = Result.build(settings, table, fitted, {}, calibration)
+        if (directory / "intervals.csv").is_file():
+            result.intervals = read_csv(directory / "intervals.csv")
+        return result
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, SeqcastError):
             raise
@@ -161,6 +177,73 @@ def _restore(meta: Any, arrays: dict[str, Any], where: Path) -> Any:
             f"{where}: does not describe a saved model ({type(exc).__name__}: {exc});"
             " rerun to write it again"
         ) from None
+
+
+@dataclass
+class NextDays:
+    model: str  # whose forecast
+    table: pd.DataFrame  # date-indexed: forecast, lo-<level>, hi-<level>
+    notes: list[str]  # what the user should know (no intervals in this run, ...)
+
+
+def forecast_next(
+    directory: str | Path,
+    data: str | Path | None = None,
+    horizon: int | None = None,
+    model: str | None = None,
+) -> tuple[NextDays, pd.Series]:
+    """The next days after `data` ends (default: the run's own file), from a saved run's
+    models, with the intervals its out-of-sample errors calibrate; no training."""
+    result = load(directory)
+    series = read_run_data(result, data).series
+    horizon = horizon or result.horizon
+    notes = []
+    if not result.levels or result.calibration is None:
+        made_by = result.settings.get("seqcast", "an earlier seqcast")
+        notes.append(f"this run (seqcast {made_by}) has no intervals: rerun it with --levels")
+    elif horizon > result.horizon:
+        raise SeqcastError(
+            f"this run calibrated intervals up to {result.horizon} days ahead, not {horizon};"
+            f" rerun it with --horizon {horizon}, or forecast fewer days"
+        )
+    model = model or _default_model(result)
+    if model not in result.columns:
+        raise SeqcastError(f"no model '{model}' in this run; it has {', '.join(result.columns)}")
+    wide = result.forecast(series, horizon)
+    table = pd.DataFrame({"forecast": wide[model]}, index=wide.index)
+    for level in result.levels if result.calibration is not None else ():
+        lo, hi = column_names(model, level)
+        table[f"lo-{level:g}"], table[f"hi-{level:g}"] = wide[lo], wide[hi]
+    table.index.name = "date"
+    return NextDays(model, table, notes), series
+
+
+def _default_model(result: Result) -> str:
+    """The run's one model, or the best of several (lowest mean one-step MAE)."""
+    models = [m for m in result.columns if m != "naive"]
+    if len(models) == 1:
+        return models[0]
+    summary = result.summary(1)
+    return str(summary.drop(index="naive", errors="ignore").index[0]) if models else "naive"
+
+
+def save_forecast(directory: str | Path, next_days: NextDays, series: pd.Series) -> list[Path]:
+    """forecast-<last date>.csv and .png (a fan chart) in the run directory, each atomic."""
+    from seqcast.report.html import fan_png
+
+    directory = Path(directory)
+    stem = f"forecast-{series.index[-1].date()}"
+    files = {
+        f"{stem}.csv": to_csv(next_days.table, float_format="%.10g"),
+        f"{stem}.png": fan_png(series, next_days.table, next_days.model),
+    }
+    paths = []
+    for name, data in files.items():
+        staging = directory / f".{name}.tmp"
+        staging.write_bytes(data)
+        staging.replace(directory / name)
+        paths.append(directory / name)
+    return paths
 
 
 def replay(directory: str | Path, data: str | Path | None = None) -> Result:
@@ -214,7 +297,7 @@ def _load_format_1(directory: Path, saved: dict[str, Any]) -> Result:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SeqcastError(f"{directory}: damaged seqcast 0.1.0 run ({exc})") from None
-    return Result.build(settings, table, {"naive": _naive(), label: forecaster}, {}, None)
+    return Result.build(settings, table, {"naive": _naive(), label: forecaster}, {})
 
 
 def _naive() -> Any:

@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,8 +19,8 @@ import typer
 from rich.console import Console
 
 from seqcast import progress
-from seqcast.cli.options import takes
-from seqcast.errors import Note, SeqcastError
+from seqcast.cli.options import takes, user_errors
+from seqcast.errors import SeqcastError
 from seqcast.settings import Evaluation, LoadOptions, NeuralSettings
 
 app = typer.Typer(
@@ -55,30 +52,6 @@ Report = Annotated[
     bool, typer.Option("--report/--no-report", help="Write report.html (interactive charts).")
 ]
 Png = Annotated[bool, typer.Option("--png", help="Also write plot.png (truth vs forecasts).")]
-
-
-@contextmanager
-def user_errors(verbose: bool) -> Iterator[None]:
-    """Input problems end in one line and exit code 2, not a traceback; notes (repairs made
-    to the data, a one-time build) are printed as such."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always", Note)
-            warnings.showwarning = _show_note
-            yield
-    except SeqcastError as exc:
-        if verbose:
-            raise
-        typer.echo(f"seqcast: error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        typer.echo("seqcast: interrupted", err=True)
-        raise typer.Exit(130) from None
-
-
-def _show_note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-    prefix = "note" if issubclass(category, Note) else "warning"
-    typer.echo(f"seqcast: {prefix}: {message}", err=True)
 
 
 def _stdout() -> Console:
@@ -179,6 +152,45 @@ def predict(
     with user_errors(verbose):
         result = runs.replay(run_dir, data)
         _report(result, None, as_json, one_model=True)
+
+
+@app.command()
+def forecast(
+    run_dir: Annotated[Path, typer.Option("--run", help="A run directory written by seqcast.")],
+    data: Data = None,
+    horizon: Annotated[
+        int | None, typer.Option(help="Days ahead.", show_default="the run's --horizon")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Which of the run's models.", show_default="its model, or the best"),
+    ] = None,
+    verbose: Verbose = False,
+    as_json: AsJson = False,
+) -> None:
+    """The next days after the data ends, with the run's calibrated intervals and a fan chart
+    (no training)."""
+    from seqcast import runs
+    from seqcast.report.files import plain
+
+    with user_errors(verbose):
+        next_days, series = runs.forecast_next(run_dir, data, horizon, model)
+        for note in next_days.notes:
+            typer.echo(f"seqcast: note: {note}", err=True)
+        paths = runs.save_forecast(run_dir, next_days, series)
+        if as_json:
+            table = next_days.table.reset_index().assign(date=lambda t: t["date"].astype(str))
+            payload = {"model": next_days.model, "forecast": table.to_dict(orient="records")}
+            json.dump(plain({**payload, "files": [str(p) for p in paths]}), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+            return
+        out = _stdout()
+        from seqcast.report.tables import next_days_table
+
+        out.print(
+            next_days_table(next_days.table, f"{next_days.model}, after {series.index[-1].date()}")
+        )
+        out.print(f"Saved {', '.join(str(p) for p in paths)}")
 
 
 @app.command()

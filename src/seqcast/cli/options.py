@@ -1,6 +1,7 @@
 """Command-line options made from the settings groups (seqcast.settings), so each option is
 declared once: its flag, help, choices and default come from the dataclass field, and typer
 shows them. A command lists the groups it takes; it receives the options the user gave.
+Also the one way every command reports a user's mistake (`user_errors`).
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ import dataclasses
 import functools
 import inspect
 import typing
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+
+from seqcast.errors import Note, SeqcastError
 
 PANELS = {
     "LoadOptions": "Loading the data",
@@ -37,11 +42,12 @@ def takes(*groups: type, exclude: tuple[str, ...] = ()) -> Callable[[Callable], 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
             given = {}
-            for name, (f, _) in generated.items():
-                value = kwargs.pop(name)
-                if value is not None:
-                    parse = f.metadata.get("parse")
-                    given[name] = parse(value) if parse else value
+            with user_errors(kwargs.get("verbose", False)):
+                for name, (f, _) in generated.items():
+                    value = kwargs.pop(name)
+                    if value is not None:
+                        parse = f.metadata.get("parse")
+                        given[name] = parse(value) if parse else value
             return command(given=given, **kwargs)
 
         hints = typing.get_type_hints(command, include_extras=True)  # resolve the strings
@@ -87,3 +93,27 @@ def _shown(default: Any) -> str:
     if isinstance(default, bool):
         return "yes" if default else "no"
     return str(default)
+
+
+@contextmanager
+def user_errors(verbose: bool) -> Iterator[None]:
+    """Input problems end in one line and exit code 2, not a traceback; notes (repairs made
+    to the data, a one-time build) are printed as such."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", Note)
+            warnings.showwarning = _show_note
+            yield
+    except SeqcastError as exc:
+        if verbose:
+            raise
+        typer.echo(f"seqcast: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("seqcast: interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def _show_note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    prefix = "note" if issubclass(category, Note) else "warning"
+    typer.echo(f"seqcast: {prefix}: {message}", err=True)

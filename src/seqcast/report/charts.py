@@ -308,3 +308,95 @@ def _one() -> dict[str, Any]:
 def _field(name: str) -> str:
     """A data field name as Vega-Lite reads it (dots and brackets would mean nesting)."""
     return name.replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
+
+
+def fan(history: Rows, forecast: Rows, bands: Rows, title: str) -> dict[str, Any]:
+    """A fan chart: the last prices (`history`: d, v), the forecast (`forecast`: d, v) and
+    its intervals (`bands`: d, level, lo, hi), the widest level palest."""
+    x = {"field": "d", "type": "temporal", "title": None}
+    layers: list[dict[str, Any]] = []
+    if bands:
+        layers.append(
+            {
+                "data": {"values": bands},
+                "mark": {"type": "area", "color": COLOURS[0]},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "lo", "type": "quantitative", "title": "price"},
+                    "y2": {"field": "hi"},
+                    "detail": {"field": "level"},
+                    "opacity": {
+                        "field": "level",
+                        "type": "ordinal",
+                        "scale": {"range": [0.35, 0.14]},
+                        "legend": {"title": "interval, %"},
+                    },
+                },
+            }
+        )
+    price = {"field": "v", "type": "quantitative", "title": "price", "scale": {"zero": False}}
+    layers += [
+        {
+            "data": {"values": history},
+            "mark": {"type": "line", "color": "#000000", "strokeWidth": 1.4},
+            "encoding": {"x": x, "y": price},
+        },
+        {
+            "data": {"values": forecast},
+            "mark": {"type": "line", "color": COLOURS[0], "point": True, "strokeWidth": 2},
+            "encoding": {"x": x, "y": price},
+        },
+    ]
+    return {
+        "$schema": SCHEMA,
+        "title": {"text": title, "anchor": "start"},
+        "width": 800,
+        "height": 360,
+        "layer": layers,
+    }
+
+
+def coverage(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
+    """Interval coverage by volatility regime, one panel per level (`rows`: m, level,
+    regime, cover); the dashed line is the promised level."""
+    regimes = ["all", "calm", "normal", "volatile"]
+    return {
+        "$schema": SCHEMA,
+        "title": {
+            "text": "Interval coverage one step ahead, overall and by trailing volatility",
+            "anchor": "start",
+        },
+        "params": [HIDDEN],
+        "data": {"values": rows},
+        "facet": {"column": {"field": "level", "type": "ordinal", "title": "level, %"}},
+        "spec": {
+            "width": 320,
+            "height": 200,
+            "layer": [
+                {
+                    "mark": "bar",
+                    "encoding": {
+                        "x": {"field": "regime", "type": "nominal", "sort": regimes, "title": None},
+                        "xOffset": {"field": "m", "sort": list(colours)},
+                        "y": {
+                            "field": "cover",
+                            "type": "quantitative",
+                            "title": "coverage, %",
+                            "scale": {"zero": False},
+                        },
+                        "color": _colour(colours),
+                        "opacity": FADE,
+                        "tooltip": [
+                            {"field": "m", "title": "model"},
+                            {"field": "regime"},
+                            {"field": "cover", "format": ".1f"},
+                        ],
+                    },
+                },
+                {
+                    "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#333"},
+                    "encoding": {"y": {"field": "level", "type": "quantitative"}},
+                },
+            ],
+        },
+    }

@@ -27,6 +27,17 @@ from seqcast.report import charts
 from seqcast.report.tables import number
 
 COLUMNS = ["MAE", "MAE/naive", "DM p", "DA%", "RMSE", "MASE", "MAPE%"]
+INTERVAL_COLUMNS = [
+    "cover%",
+    "cover calm%",
+    "cover normal%",
+    "cover volatile%",
+    "width",
+    "Winkler",
+    "pinball",
+    "Kupiec p",
+    "Christoffersen p",
+]
 MAX_LAG = 20
 
 
@@ -49,6 +60,7 @@ def render(report: ReportInput) -> bytes:
         *(f'<p class="problem">{html.escape(p)}</p>' for p in report.problems),
         _toggles(colours),
         _score_table(report.results),
+        _interval_table(report.results),
         *(f'<div class="chart" id="chart-{i}"></div>' for i in range(len(specs))),
         _details(settings),
     ]
@@ -91,8 +103,14 @@ def _toggles(colours: dict[str, str]) -> str:
     return f'<div class="toggles">Show: {" ".join(boxes)}</div>'
 
 
+def _ends(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows one step and the whole horizon ahead (every h is in scores.csv)."""
+    last = max((row["h"] for row in rows), default=1)
+    return [row for row in rows if row["h"] in (1, last)]
+
+
 def _score_table(results: dict[str, Any] | None) -> str:
-    rows = (results or {}).get("summary") or []
+    rows = _ends((results or {}).get("summary") or [])
     if not rows:
         return ""
     several_h = len({row["h"] for row in rows}) > 1
@@ -114,6 +132,31 @@ def _score_table(results: dict[str, Any] | None) -> str:
     return (
         '<table class="scores"><caption>Scores (mean ± standard deviation over seeds; DM p:'
         " Diebold-Mariano test against naive at the same horizon). Click a heading to sort."
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    )
+
+
+def _interval_table(results: dict[str, Any] | None) -> str:
+    rows = _ends((results or {}).get("intervals") or [])
+    if not rows:
+        return ""
+    keys = ["model", "h", "level", "seeds", *INTERVAL_COLUMNS]
+    head = "".join(f'<th data-key="{k}">{k}</th>' for k in keys)
+    lines = []
+    for row in rows:
+        cells = [f'<td data-value="{html.escape(row["model"])}">{html.escape(row["model"])}</td>']
+        cells += [f'<td data-value="{row[k]}">{row[k]:g}</td>' for k in ("h", "level", "seeds")]
+        for key in INTERVAL_COLUMNS:
+            value, spread = row.get(key), row.get(f"{key} std")
+            shown = number(value) + (f" ± {number(spread)}" if row["seeds"] > 1 else "")
+            cells.append(f'<td data-key="{key}" data-value="{_raw(value)}">{shown}</td>')
+        lines.append(f'<tr data-model="{html.escape(row["model"])}">{"".join(cells)}</tr>')
+    return (
+        '<table class="scores intervals"><caption>Prediction intervals: coverage (%, overall and'
+        " in the calm, normal and volatile thirds of the test days by trailing volatility),"
+        " mean width, Winkler and pinball scores (lower is better), and the p-values of"
+        " Kupiec's test (is the miss rate the promised one?) and Christoffersen's (do misses"
+        " cluster? meaningful one step ahead: longer forecasts overlap)."
         f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
     )
 
@@ -167,7 +210,7 @@ def _specs(report: ReportInput, colours: dict[str, str]) -> list[dict[str, Any]]
         truth = one["y"].to_numpy()
         lines = _rows(dates, {charts.TRUTH: truth, **{m: means[m].to_numpy() for m in means}})
         title = f"One step ahead, {dates[0]} .. {dates[-1]}"
-        specs.append(charts.forecasts(lines, [], colours, title))
+        specs.append(charts.forecasts(lines, _bands(one, columns, settings, dates), colours, title))
         errors = {m: truth - means[m].to_numpy() for m in means}
         gain = {
             m: np.cumsum(np.abs(e) - np.abs(errors["naive"]))
@@ -183,6 +226,17 @@ def _specs(report: ReportInput, colours: dict[str, str]) -> list[dict[str, Any]]
             for lag, value in enumerate(_autocorrelation(e, MAX_LAG), start=1)
         ]
         specs.append(charts.autocorrelations(acf, colours, 1.96 / np.sqrt(len(truth))))
+    regimes = {"all": "cover%", "calm": "cover calm%", "normal": "cover normal%"}
+    regimes["volatile"] = "cover volatile%"
+    cover = [
+        {"m": r["model"], "level": r["level"], "regime": name, "cover": r[key]}
+        for r in results.get("intervals") or []
+        if r["h"] == 1
+        for name, key in regimes.items()
+        if r[key] is not None
+    ]
+    if cover:
+        specs.append(charts.coverage(cover, colours))
     summary = results.get("summary") or []
     if len({row["h"] for row in summary}) > 1:
         rows = [{"h": r["h"], "m": r["model"], "r": r["MAE/naive"]} for r in summary]
@@ -195,6 +249,26 @@ def _specs(report: ReportInput, colours: dict[str, str]) -> list[dict[str, Any]]
     if per_seed:
         specs.append(charts.seed_spread(per_seed, colours))
     return specs
+
+
+def _bands(
+    one: pd.DataFrame, columns: dict[str, list[str]], settings: dict[str, Any], dates: list[str]
+) -> charts.Rows:
+    """Each model's one-step intervals (seeds' bounds averaged): d, m, level, lo, hi."""
+    bands = []
+    for level in settings.get("evaluation", {}).get("levels", []):
+        for model, cols in columns.items():
+            names = [(f"{c}-lo-{level:g}", f"{c}-hi-{level:g}") for c in cols]
+            if not all(lo in one and hi in one for lo, hi in names):
+                continue
+            lo = one[[lo for lo, _ in names]].mean(axis=1).to_numpy()
+            hi = one[[hi for _, hi in names]].mean(axis=1).to_numpy()
+            bands += [
+                {"d": d, "m": model, "level": level, "lo": _round(a), "hi": _round(b)}
+                for d, a, b in zip(dates, lo, hi, strict=True)
+                if np.isfinite(a) and np.isfinite(b)
+            ]
+    return bands
 
 
 def _rows(dates: list[str], series: dict[str, np.ndarray], key: str = "v") -> charts.Rows:
@@ -227,6 +301,33 @@ def forecast_png(report: ReportInput) -> bytes:
     colours = charts.palette([charts.TRUTH, *settings.get("columns", {})])
     spec = {**_specs(report, colours)[0], "width": 900}
     png: bytes = vl_convert.vegalite_to_png(spec, scale=1.5)
+    return png
+
+
+def fan_png(series: pd.Series, table: pd.DataFrame, model: str) -> bytes:
+    """A fan chart of `table` (date-indexed: forecast, lo-<level>, hi-<level>) after the
+    last prices of `series`, as PNG."""
+    import vl_convert
+
+    shown = series.iloc[-max(90, 3 * len(table)) :]
+    history = [{"d": str(d.date()), "v": _round(v)} for d, v in shown.items()]
+    start = {"d": str(series.index[-1].date()), "v": _round(series.iloc[-1])}
+    forecast = [start] + [
+        {"d": str(d.date()), "v": _round(v)} for d, v in table["forecast"].items()
+    ]
+    bands = [
+        {
+            "d": str(d.date()),
+            "level": float(column[3:]),
+            "lo": _round(row[column]),
+            "hi": _round(row["hi-" + column[3:]]),
+        }
+        for d, row in table.iterrows()
+        for column in table.columns
+        if column.startswith("lo-")
+    ]
+    title = f"{model}: the next {len(table)} days after {start['d']}"
+    png: bytes = vl_convert.vegalite_to_png(charts.fan(history, forecast, bands, title), scale=1.5)
     return png
 
 

@@ -16,14 +16,24 @@ from seqcast.data.layouts import LAYOUTS
 from seqcast.data.load import Loaded
 
 if TYPE_CHECKING:
-    from seqcast.experiment import Result
+    from seqcast.result import Result
 
 SPARKS = "▁▂▃▄▅▆▇█"
 # Most important first: on a narrow terminal the table keeps as many of these as fit.
 PRIORITY = ["MAE", "MAE/naive", "DM p", "seeds", "RMSE", "DA%", "MASE", "MAPE%", "sMAPE%"]
+INTERVAL_PRIORITY = [
+    "cover%",
+    "width",
+    "Winkler",
+    "Kupiec p",
+    "cover calm%",
+    "cover volatile%",
+    "Christoffersen p",
+    "pinball",
+]
 
 
-def number(value: float) -> str:
+def number(value: float | None) -> str:
     """At least 2 decimals and 4 significant digits whatever the scale (0.07120, 2.324,
     795.07, 1,446.81), with thousands separators; '-' for a missing value."""
     if value is None or pd.isna(value):
@@ -51,6 +61,18 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
     )
     summary = result.summary(1)
     lines: list[RenderableType] = [scores_table(summary, title, console), verdict(summary)]
+    if result.horizon > 1:
+        last = result.summary(result.horizon)
+        shown = f"{result.horizon} days ahead (DM test with an h-step variance)"
+        lines += [scores_table(last, shown, console), verdict(last)]
+    intervals = result.interval_summary()
+    if intervals is not None:
+        ends = intervals[intervals.index.get_level_values("h").isin([1, result.horizon])]
+        title = (
+            f"Intervals ({result.settings['evaluation']['intervals']}): coverage in %, overall"
+            " and in the calm and volatile thirds; Kupiec p: is the miss rate the promised one"
+        )
+        lines.append(scores_table(ends, title, console, INTERVAL_PRIORITY))
     if next_days and result.next_days is not None:
         date = result.next_days.index[0].date()
         for model in [m for m in result.columns if m != "naive"] or ["naive"]:
@@ -59,11 +81,13 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
     return lines
 
 
-def scores_table(summary: pd.DataFrame, title: str, console: Console) -> Table:
-    """One row per model: mean (± standard deviation over seeds, where there are several)
-    of each metric, with as many columns as fit `console`'s width."""
+def scores_table(
+    summary: pd.DataFrame, title: str, console: Console, priority: list[str] = PRIORITY
+) -> Table:
+    """One row per model (or model, h, level): mean (± standard deviation over seeds, where
+    there are several) of each metric, with as many columns as fit `console`'s width."""
     several = bool((summary["seeds"] > 1).any())
-    wanted = [c for c in PRIORITY if c in summary.columns and (c != "seeds" or several)]
+    wanted = [c for c in priority if c in summary.columns and (c != "seeds" or several)]
     for count in range(len(wanted), 0, -1):
         table = _table(summary, title, wanted[:count])
         unbounded = console.options.update_width(10_000)  # the table's natural width
@@ -78,10 +102,18 @@ def _table(summary: pd.DataFrame, title: str, columns: list[str]) -> Table:
     table.add_column("model", no_wrap=True)
     for column in columns:
         table.add_column(column, justify="right", no_wrap=True)
-    for model, row in summary.iterrows():
+    for key, row in summary.iterrows():
         cells = [_cell(row, column) for column in columns]
-        table.add_row(str(model), *cells)
+        table.add_row(_key(key), *cells)
     return table
+
+
+def _key(key: object) -> str:
+    """A row's name: the model, or 'model  h=7  95%' for an interval row."""
+    if not isinstance(key, tuple):
+        return str(key)
+    model, h, level = key
+    return f"{model}  h={h}  {float(level):g}%"
 
 
 def _cell(row: pd.Series, column: str) -> str:
@@ -92,6 +124,17 @@ def _cell(row: pd.Series, column: str) -> str:
     if row["seeds"] > 1 and spread is not None and not pd.isna(spread):
         cell += f" ± {number(spread)}"
     return cell
+
+
+def next_days_table(table: pd.DataFrame, title: str) -> Table:
+    """The next days: date, forecast and each interval's bounds."""
+    shown = Table(title=title, title_justify="left")
+    shown.add_column("date")
+    for column in table.columns:
+        shown.add_column(column, justify="right")
+    for date, row in table.iterrows():
+        shown.add_row(str(pd.Timestamp(date).date()), *(number(v) for v in row))
+    return shown
 
 
 def verdict(summary: pd.DataFrame) -> str:
