@@ -157,10 +157,10 @@ class Evaluation:
         (), "Prediction-interval levels in percent, e.g. 80,95.", parse=level_list, shown="none"
     )
     intervals: str = option(
-        "conformal",
+        "adaptive",
         "How intervals are calibrated on past out-of-sample errors: split conformal over a"
-        " rolling window, adaptive (ACI: the miss rate steers the level), or scaled by"
-        " trailing volatility.",
+        " rolling window, adaptive (conformal whose level the recent misses steer: chosen on"
+        " the selection years, README), or conformal on volatility-scaled errors.",
         choices=INTERVALS,
     )
     calibration_days: int = option(
