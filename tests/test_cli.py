@@ -335,7 +335,7 @@ def test_forecast_prints_and_saves_the_next_days_with_intervals(
         "run", "--data", price_csv, *SMALL, *options, "--runs-dir", tmp_path, "--name", "f"
     )
     assert made.exit_code == 0, made.output
-    assert "Intervals (conformal)" in made.output and "gru  h=3  95%" in made.output
+    assert "Intervals (adaptive)" in made.output and "gru  h=3  95%" in made.output
     shown = _invoke("forecast", "--run", tmp_path / "f")
     assert shown.exit_code == 0, shown.output
     assert "lo-95" in shown.output and "2020-08-30" in shown.output  # 3 days after 2020-08-27
