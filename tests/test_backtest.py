@@ -72,7 +72,10 @@ def test_batch_backtest_equals_the_step_by_step_loop(
             first = 0 if train_days is None else t - train_days
             model = clone(forecaster).fit(series.iloc[first:t])
         loop += model.forecast(series.iloc[:t], horizon).iloc[: n - t].tolist()
-    np.testing.assert_allclose(table["f"].to_numpy(), loop, rtol=1e-6, atol=0)
+    # The backtest trains its refits together as one grouped network; where one refit's
+    # last batch is shorter than another's, its loss is a masked mean over the padded
+    # batch, which adds the same numbers in another order: below 1e-5 relative.
+    np.testing.assert_allclose(table["f"].to_numpy(), loop, rtol=1e-5, atol=0)
 
 
 def test_days_since(series: pd.Series) -> None:

@@ -90,6 +90,7 @@ class Experiment:
             "evaluation": {**dataclasses.asdict(evaluation), "test_days": test_days},
             "seeds": list(self.seeds),
             "naive_scale": naive_scale(series.to_numpy()[: len(series) - test_days]),
+            "fits": {column: f.fit_info() for column, f in fitted.items() if f.fit_info()},
         }
         calibration = _side_by_side(calibrations) if calibrations else None
         return Result.build(settings, _side_by_side(tables), fitted, seconds, calibration, series)

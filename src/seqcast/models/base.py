@@ -130,6 +130,10 @@ class Forecaster(Estimator):
         """`predict` on arrays, already checked: (N, horizon) forecasts from each position."""
         raise NotImplementedError
 
+    def fit_info(self) -> dict[str, Any]:
+        """How the last fit ran (e.g. the size of a grouped training run), for the record."""
+        return {}
+
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """What rebuilds the fitted forecaster: JSON-ready settings and named arrays."""
         self._check_fitted()

@@ -99,14 +99,23 @@ class Dropout(nn.Module):
         super().__init__()
         self.rate = rate
         self.generators: list[torch.Generator] = []  # one per member, set by SpecNet
+        # rows of the batch that are really each member's (the rest is padding): a member
+        # draws masks for its own rows only, as it would alone; None = all rows
+        self.rows: list[int] | None = None
 
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.rate == 0.0:
             return x
         keep = 1.0 - self.rate
-        # uniform < keep is a Bernoulli(keep) mask; torch.rand is 2x faster than bernoulli_.
-        mask = torch.stack([torch.rand(x.shape[1:], generator=g) < keep for g in self.generators])
-        return x * mask / keep
+        rows = self.rows or [x.shape[1]] * len(self.generators)
+        masks = []
+        for generator, count in zip(self.generators, rows, strict=True):
+            # uniform < keep is a Bernoulli(keep) mask; torch.rand is 2x faster than bernoulli_
+            mask = torch.rand((count, *x.shape[2:]), generator=generator) < keep
+            if count < x.shape[1]:
+                mask = torch.cat([mask, mask.new_zeros((x.shape[1] - count, *x.shape[2:]))])
+            masks.append(mask)
+        return x * torch.stack(masks) / keep
 
 
 class SpecNet(nn.Module):
@@ -144,11 +153,25 @@ class SpecNet(nn.Module):
             if isinstance(block, Dropout):
                 block.generators = [torch.Generator().manual_seed(s + 7919) for s in seeds]
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.blocks(x)  # (G, B, L, C) -> (G, B, H)
+    def forward(self, x: Tensor, rows: list[int] | None = None) -> Tensor:
+        """(G, B, L, C) -> (G, B, H); `rows`: how many of each member's B rows are real."""
+        for block in self.blocks:
+            if isinstance(block, Dropout):
+                block.rows = rows
+        return self.blocks(x)
 
     def member(self, index: int) -> SpecNet:
         """Member `index` alone, as a one-member network with a copy of its weights."""
-        single = SpecNet(self.layers, self.window, [self.seeds[index]], self.n_features)
-        single.load_state_dict({k: v[index : index + 1] for k, v in self.state_dict().items()})
-        return single.train(self.training)
+        return self.subset([index])
+
+    def subset(self, members: list[int]) -> SpecNet:
+        """The network of `members` only: a copy of their weights, their dropout streams
+        carried on (so they go on as they would have)."""
+        smaller = SpecNet(
+            self.layers, self.window, [self.seeds[m] for m in members], self.n_features
+        )
+        smaller.load_state_dict({k: v[members].clone() for k, v in self.state_dict().items()})
+        for mine, theirs in zip(self.blocks, smaller.blocks, strict=True):
+            if isinstance(mine, Dropout) and isinstance(theirs, Dropout):
+                theirs.generators = [mine.generators[m] for m in members]
+        return smaller.train(self.training)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,14 @@ from seqcast.models.spec import (
     parse_layers,
     resolve_layers,
 )
-from seqcast.models.train import EpochLog, TrainConfig, fit_model, predict_model, prepare_process
+from seqcast.models.train import (
+    EpochLog,
+    MemberData,
+    TrainConfig,
+    fit_members,
+    predict_model,
+    prepare_process,
+)
 from seqcast.models.transforms import TargetTransform
 from seqcast.models.windows import make_windows
 from seqcast.settings import NeuralSettings, check_choices
@@ -98,19 +105,21 @@ class NeuralForecaster(NeuralSettings, Forecaster):
 
     @classmethod
     def fit_many(cls, jobs: Sequence[FitJob]) -> None:
-        """Jobs that differ only in seed and share one history train as one grouped network
-        (one member per seed). Each member gets exactly the data, initial weights, dropout
-        masks and batch order it would get alone, so results do not depend on the grouping;
-        only the time does."""
+        """Jobs that differ only in seed and history (seeds, refits, series, folds) train as
+        one grouped network, one member per job, as many members at once as the machine's
+        memory allows. Each member gets exactly the data, initial weights, dropout masks and
+        batch order it would get alone, so results do not depend on the grouping; only the
+        time does."""
         groups: dict[tuple, list[FitJob]] = {}
         for job in jobs:
             assert isinstance(job.forecaster, NeuralForecaster)  # fit_many is per class
             job.forecaster.check()
-            groups.setdefault((job.forecaster.group_key(), id(job.y)), []).append(job)
+            groups.setdefault(job.forecaster.group_key(), []).append(job)
         prepare_process()
         for members in groups.values():
-            _fit_group([job.forecaster for job in members], members[0].y)  # type: ignore[misc]
-            progress.tell("fitted", count=len(members))
+            for chunk in _chunks(members):
+                _fit_group(chunk)
+                progress.tell("fitted", count=len(chunk))
 
     def group_key(self) -> tuple:
         """Forecasters with equal keys differ only in seed and can train as one network."""
@@ -142,9 +151,16 @@ class NeuralForecaster(NeuralSettings, Forecaster):
             previous = paths[:, step]
         return paths
 
+    def fit_info(self) -> dict[str, Any]:
+        return dict(getattr(self, "fit_info_", {}))
+
+    def set_fit_info(self, info: dict[str, Any]) -> None:
+        self.fit_info_ = info
+
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, _ = super().state()
         meta |= {
+            "fit": self.fit_info(),
             "layers": format_layers(self.layers_),
             "transform": self.transform_.state(),
             "history": [vars(log) for log in self.history_],
@@ -165,49 +181,70 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         self.network_.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in arrays.items()})
         self.network_.eval()
         self.history_ = [EpochLog(**log) for log in meta["history"]]
+        self.fit_info_ = dict(meta.get("fit", {}))
         self.is_fitted_ = True
 
 
-def _fit_group(forecasters: list[NeuralForecaster], y: pd.Series) -> None:
+MAX_MEMBERS = 64  # beyond this, larger products gain nothing and a failure costs more
+
+
+def _chunks(jobs: list[FitJob]) -> list[list[FitJob]]:
+    """Consecutive groups of jobs small enough to train at once: what the layers need per
+    member (spec.footprint) within half the memory free now, and at most MAX_MEMBERS."""
+    head = cast(NeuralForecaster, jobs[0].forecaster)
+    layers = resolve_layers(head.model, head.layers, head.outputs())
+    one = footprint(layers, head.window, 1, head.batch_size, 1)
+    check_fits_in_memory(layers, one, available_memory(), f"'{format_layers(layers)}'")
+    windows = 4 * head.window * max(len(job.y) for job in jobs)  # float32 windows per member
+    size = max(1, min(MAX_MEMBERS, available_memory() // 2 // (one.total_bytes + windows)))
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+
+
+def _fit_group(jobs: list[FitJob]) -> None:
+    forecasters = [cast(NeuralForecaster, job.forecaster) for job in jobs]  # fit_many's class
     head = forecasters[0]
-    outputs = head.outputs()
-    layers = resolve_layers(head.model, head.layers, outputs)
+    layers = resolve_layers(head.model, head.layers, head.outputs())
     config = head.train_config()
-    settings, first = head.resolved(), head.min_history()
-    if len(y) < head.min_train():
+    prepared: dict[int, tuple[TargetTransform, MemberData]] = {}
+    for job in jobs:  # seeds of one history share its scaler and windows
+        if id(job.y) not in prepared:
+            prepared[id(job.y)] = _training_data(head, job.y)
+    network = SpecNet(layers, head.window, [f.seed for f in forecasters])
+    histories, finals = fit_members(
+        network,
+        [prepared[id(job.y)][1] for job in jobs],
+        config,
+        lambda logs: _tell_epoch(logs, config.epochs, len(jobs)),
+    )
+    group = {"group_members": len(jobs), "threads": torch.get_num_threads()}
+    for job, forecaster, history, final in zip(jobs, forecasters, histories, finals, strict=True):
+        forecaster.layers_, forecaster.transform_ = layers, prepared[id(job.y)][0]
+        forecaster.network_, forecaster.history_ = final, history
+        forecaster.set_fit_info(group)
+        forecaster.is_fitted_ = True
+
+
+def _training_data(model: NeuralForecaster, y: pd.Series) -> tuple[TargetTransform, MemberData]:
+    """The scaler (fitted on the history before its validation tail) and the windows of one
+    history: every target of a training window lies before the tail, and of a validation
+    window inside the history."""
+    settings, first, outputs = model.resolved(), model.min_history(), model.outputs()
+    if len(y) < model.min_train():
         raise SeqcastError(
-            f"training needs more than {first + outputs - 1} days (window {head.window}) plus"
+            f"training needs more than {first + outputs - 1} days (window {model.window}) plus"
             f" {settings['val_days']} validation days, but has {len(y)};"
             " use a longer series, a smaller window or fewer --val-days"
         )
-    cost = footprint(layers, head.window, 1, config.batch_size, len(forecasters))
-    check_fits_in_memory(layers, cost, available_memory(), f"'{format_layers(layers)}'")
     values = np.asarray(y, dtype=float)
     fit_end = len(values) - settings["val_days"]
     transform = TargetTransform(settings["transform"]).fit(values[:fit_end])
     z = transform.transform(values)
-    # every target of a training window lies before the validation tail, and of a validation
-    # window inside the history
-    X, target = make_windows(z, head.window, np.arange(first, fit_end - outputs + 1), outputs)
+    X, target = make_windows(z, model.window, np.arange(first, fit_end - outputs + 1), outputs)
     validation = None
     if settings["val_days"] >= outputs:
         last = len(z) - outputs + 1
-        validation = make_windows(z, head.window, np.arange(max(fit_end, first), last), outputs)
-
-    network = SpecNet(layers, head.window, [f.seed for f in forecasters])
-    histories = fit_model(
-        network,
-        X,
-        target,
-        config,
-        validation,
-        lambda logs: _tell_epoch(logs, config.epochs, len(forecasters)),
-    )
-    for member, forecaster in enumerate(forecasters):
-        forecaster.layers_, forecaster.transform_ = layers, transform
-        forecaster.network_ = network if len(forecasters) == 1 else network.member(member)
-        forecaster.history_ = histories[member]
-        forecaster.is_fitted_ = True
+        validation = make_windows(z, model.window, np.arange(max(fit_end, first), last), outputs)
+    return transform, MemberData(X, target, validation)
 
 
 def _tell_epoch(logs: list[EpochLog], epochs: int, members: int) -> None:

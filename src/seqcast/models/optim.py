@@ -103,3 +103,9 @@ class GroupedOptimizer:
         buffer = self.state[0][i]  # zero before the first step: momentum * 0 + grad = grad
         buffer.mul_(self.settings["momentum"]).add_(grad)
         param.add_(buffer, alpha=-self.settings["lr"])
+
+    def keep(self, members: list[int], params: Iterable[nn.Parameter]) -> None:
+        """Go on with `members` only, as the network (now `params`) dropped the others."""
+        self.params = list(params)
+        self.steps = self.steps[members]
+        self.state = [[t[members].clone() for t in group] for group in self.state]

@@ -56,6 +56,16 @@ def make_loss(name: str) -> nn.Module:
     return losses[name](reduction="none")
 
 
+@dataclass
+class MemberData:
+    """What one member of a grouped network learns from: its own windows and targets (a
+    refit, a series or a fold has its own), and its own validation tail."""
+
+    X: np.ndarray  # (N, L, C) float32 windows
+    y: np.ndarray  # (N, H) targets
+    validation: tuple[np.ndarray, np.ndarray] | None = None  # (M, L, C), (M, H)
+
+
 def fit_model(
     model: SpecNet,
     X: np.ndarray,
@@ -64,72 +74,150 @@ def fit_model(
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     on_epoch: Callable[[list[EpochLog]], None] | None = None,
 ) -> list[list[EpochLog]]:
-    """Train every member of `model` on windows X (N, L, C) -> y (N, H); return each member's
-    per-epoch log.
+    """Train every member of `model` on the same windows X (N, L, C) -> y (N, H), in place;
+    return each member's per-epoch log (see fit_members)."""
+    data = MemberData(X, np.asarray(y).reshape(len(X), -1), validation)
+    histories, finals = fit_members(model, [data] * len(model.seeds), config, on_epoch)
+    with torch.no_grad():  # every member's final weights back into the grouped network
+        for member, final in enumerate(finals):
+            for param, value in zip(model.parameters(), final.parameters(), strict=True):
+                param[member] = value[0]
+    model.eval()
+    return histories
 
-    Each member shuffles with its own seed and is scored on its own mean loss, so training
-    G members at once gives each the updates it would get alone. With `patience` and a
-    validation set, a member stops improving after `patience` epochs without a better
-    validation loss and gets its best weights back; the loop ends when all have stopped.
+
+def fit_members(
+    model: SpecNet,
+    data: list[MemberData],
+    config: TrainConfig,
+    on_epoch: Callable[[list[EpochLog]], None] | None = None,
+) -> tuple[list[list[EpochLog]], list[SpecNet]]:
+    """Train the members of `model`, member m on data[m]; return each member's per-epoch
+    log and its trained one-member network.
+
+    Each member shuffles with its own seed, takes ceil(N_m / batch) steps an epoch and is
+    scored on its own mean loss, so training G members at once gives each the updates it
+    would get alone (a member whose epoch has run out of batches rests: its weights and
+    optimizer state stay as they are). With `patience` and a validation set, a member stops
+    after `patience` epochs without a better validation loss and gets its best weights
+    back; a stopped member leaves the group, so it costs nothing further.
     """
     config.check()
-    # All windows stay one tensor; batches are index gathers (no per-sample DataLoader cost).
-    X_t = torch.from_numpy(X)
-    y_t = torch.from_numpy(np.asarray(y, dtype=np.float32).reshape(len(X), -1))  # (N, H)
-    n, members = len(X_t), len(model.seeds)
+    # every distinct window set once, in one tensor; batches are index gathers
+    X_all, y_all, offsets = _stack(data)
+    sizes = [len(d.X) for d in data]
     shufflers = [torch.Generator().manual_seed(seed) for seed in model.seeds]
     optimizer = GroupedOptimizer(
-        config.optimizer, model.parameters(), members, config.learning_rate, config.momentum
+        config.optimizer, model.parameters(), len(data), config.learning_rate, config.momentum
     )
     loss_fn = make_loss(config.loss)
-    histories: list[list[EpochLog]] = [[] for _ in range(members)]
-    early = config.patience is not None and validation is not None
-    best_loss, stale = [float("inf")] * members, [0] * members
-    active = [True] * members
-    best = [p.detach().clone() for p in model.parameters()] if early else []
+    histories: list[list[EpochLog]] = [[] for _ in data]
+    finals: list[SpecNet | None] = [None] * len(data)
+    early = config.patience is not None and all(d.validation is not None for d in data)
+    best_loss, stale = [float("inf")] * len(data), [0] * len(data)
+    best = [[p.detach()[m].clone() for p in model.parameters()] for m in range(len(data))]
+    seeds = list(model.seeds)
+    alive = list(range(len(data)))  # the original member in each slot of the group
 
     for epoch in range(1, config.epochs + 1):
         start = time.perf_counter()
         model.train()
-        if config.shuffle:
-            order = torch.stack([torch.randperm(n, generator=g) for g in shufflers])  # (G, N)
-        else:
-            order = torch.arange(n).expand(members, n)
-        total = torch.zeros(members)
-        for begin in range(0, n, config.batch_size):
-            idx = order[:, begin : begin + config.batch_size]  # (G, b)
-            per_member = loss_fn(model(X_t[idx]), y_t[idx]).mean(dim=(1, 2))  # (G,)
+        orders = [
+            torch.randperm(sizes[m], generator=shufflers[m]) if config.shuffle
+            else torch.arange(sizes[m])
+            for m in alive
+        ]  # fmt: skip
+        totals = torch.zeros(len(alive))
+        for begin in range(0, max(sizes[m] for m in alive), config.batch_size):
+            rows = [order[begin : begin + config.batch_size] for order in orders]
+            counts = torch.tensor([len(r) for r in rows])
+            idx = _gather_index(rows, [offsets[m] for m in alive])  # (G, b)
+            full = bool((counts == idx.shape[1]).all())
+            output = model(X_all[idx], None if full else counts.tolist())
+            per_element = loss_fn(output, y_all[idx]).mean(dim=2)  # (G, b)
+            if full:  # as alone: a mean over the batch
+                per_member = per_element.mean(dim=1)
+                active = None
+            else:  # members with fewer rows (or none) this step: a mean over theirs
+                weights = torch.arange(idx.shape[1]) < counts[:, None]
+                per_member = (per_element * weights).sum(dim=1) / counts.clamp(min=1)
+                active = counts > 0
             optimizer.zero_grad()
             per_member.sum().backward()
-            optimizer.step()
-            total += per_member.detach() * idx.shape[1]
-        val = _evaluate(model, validation, loss_fn) if validation is not None else None
+            optimizer.step(active)
+            totals += per_member.detach() * counts
+        val = _validation_losses(model, [data[m].validation for m in alive], loss_fn)
         seconds = time.perf_counter() - start
-        logs = []
-        for m in range(members):
-            if not active[m]:
-                continue
-            log = EpochLog(epoch, float(total[m]) / n, None if val is None else val[m], seconds)
+        logs, done = [], []
+        for slot, m in enumerate(alive):
+            loss = None if val is None else val[slot]
+            log = EpochLog(epoch, float(totals[slot]) / sizes[m], loss, seconds)
             histories[m].append(log)
             logs.append(log)
-            if early and val is not None:
-                if val[m] < best_loss[m]:
-                    best_loss[m], stale[m] = val[m], 0
-                    for saved, param in zip(best, model.parameters(), strict=True):
-                        saved[m] = param.detach()[m]
-                else:
-                    stale[m] += 1
-                    active[m] = stale[m] < (config.patience or 0)
-        if on_epoch is not None and logs:
+            if not early or loss is None:
+                continue
+            if loss < best_loss[m]:
+                best_loss[m], stale[m] = loss, 0
+                best[m] = [p.detach()[slot].clone() for p in model.parameters()]
+            else:
+                stale[m] += 1
+                if stale[m] >= (config.patience or 0):
+                    done.append(slot)
+        if on_epoch is not None:
             on_epoch(logs)
-        if not any(active):
-            break
-    if early:
-        with torch.no_grad():
-            for saved, param in zip(best, model.parameters(), strict=True):
-                param.copy_(saved)
-    model.eval()
-    return histories
+        for slot in done:
+            finals[alive[slot]] = _single(model, seeds[alive[slot]], best[alive[slot]])
+        if done:  # the group goes on without the members that stopped
+            keep = [slot for slot in range(len(alive)) if slot not in done]
+            if not keep:
+                alive = []
+                break
+            model = model.subset(keep)
+            optimizer.keep(keep, model.parameters())
+            alive = [alive[slot] for slot in keep]
+    for slot, m in enumerate(alive):
+        current = [p.detach()[slot].clone() for p in model.parameters()]
+        finals[m] = _single(model, seeds[m], best[m] if early else current)
+    return histories, [final for final in finals if final is not None]
+
+
+def _stack(data: list[MemberData]) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+    """All members' windows and targets as two tensors, each distinct set once (seeds of
+    one history share theirs), and where each member's rows begin."""
+    first: dict[int, int] = {}
+    blocks, offsets, size = [], [], 0
+    for d in data:
+        if id(d.X) not in first:
+            first[id(d.X)] = size
+            blocks.append(d)
+            size += len(d.X)
+        offsets.append(first[id(d.X)])
+    X_all = torch.from_numpy(np.concatenate([d.X for d in blocks]))
+    y_all = torch.from_numpy(np.concatenate([np.asarray(d.y, dtype=np.float32) for d in blocks]))
+    return X_all, y_all, offsets
+
+
+def _gather_index(rows: list[torch.Tensor], offsets: list[int]) -> torch.Tensor:
+    """(G, b) row numbers into the stacked windows; a member with fewer rows repeats its
+    first (masked out of its loss, or resting if it has none)."""
+    width = max(len(r) for r in rows)
+    index = torch.empty(len(rows), width, dtype=torch.int64)
+    for m, (r, offset) in enumerate(zip(rows, offsets, strict=True)):
+        if len(r) == width:
+            index[m] = r + offset
+        else:
+            index[m] = offset + (r[0] if len(r) else 0)
+            index[m, : len(r)] = r + offset
+    return index
+
+
+def _single(model: SpecNet, seed: int, weights: list[torch.Tensor]) -> SpecNet:
+    """One member's network alone (the member of `seed`), with `weights`."""
+    single = SpecNet(model.layers, model.window, [seed], model.n_features)
+    with torch.no_grad():
+        for param, value in zip(single.parameters(), weights, strict=True):
+            param[0] = value
+    return single.eval()
 
 
 @functools.cache
@@ -164,10 +252,22 @@ def predict_model(model: SpecNet, X: np.ndarray, batch_size: int = 4096) -> np.n
 
 
 @torch.no_grad()
-def _evaluate(
-    model: SpecNet, data: tuple[np.ndarray, np.ndarray], loss_fn: nn.Module
-) -> list[float]:
-    X, y = data
-    predicted = torch.from_numpy(predict_model(model, X))  # (G, N, H)
-    target = torch.from_numpy(np.asarray(y, dtype=np.float64).reshape(len(X), -1))
-    return loss_fn(predicted, target.expand_as(predicted)).mean(dim=(1, 2)).tolist()
+def _validation_losses(
+    model: SpecNet, sets: list[tuple[np.ndarray, np.ndarray] | None], loss_fn: nn.Module
+) -> list[float] | None:
+    """Each member's loss on its own validation windows (in double precision)."""
+    given = [s for s in sets if s is not None]
+    if len(given) < len(sets):
+        return None
+    model.eval()
+    longest = max(len(X) for X, _ in given)
+    padded = [np.concatenate([X, np.repeat(X[-1:], longest - len(X), axis=0)]) for X, _ in given]
+    X_t = torch.from_numpy(np.stack(padded))  # (G, N, L, C)
+    outputs = [model(X_t[:, i : i + 4096]) for i in range(0, longest, 4096)]
+    predicted = torch.cat(outputs, dim=1).double()  # (G, N, H)
+    targets = [
+        torch.from_numpy(np.asarray(y, dtype=np.float64).reshape(len(X), -1)) for X, y in given
+    ]
+    if all(len(t) == longest for t in targets):
+        return loss_fn(predicted, torch.stack(targets)).mean(dim=(1, 2)).tolist()
+    return [float(loss_fn(predicted[m, : len(t)], t).mean()) for m, t in enumerate(targets)]
