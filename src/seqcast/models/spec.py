@@ -163,6 +163,7 @@ class Footprint:
     parameters: int  # weights of one member
     layer_bytes: tuple[int, ...]  # per layer: weights, gradients, optimizer state, activations
     total_bytes: int  # all members, all layers
+    largest_buffer: int  # one member's largest single activation buffer (a layer's gates)
 
 
 def footprint(
@@ -172,11 +173,12 @@ def footprint(
     a recurrent layer keeps about 5 gate-sized and 3 state-sized buffers per step and row
     for its backward pass (cells.py)."""
     gates = {"lstm": 4, "gru": 3, "rnn": 1}
-    size, steps, params, per_layer = n_features, window, 0, []
+    size, steps, params, per_layer, largest = n_features, window, 0, [], 0
     for layer in layers:
         weights, activations = 0, 0
         if layer.kind in gates:
             width = gates[layer.kind] * layer.units
+            largest = max(largest, 4 * window * batch_size * width)
             biases = 2 if layer.kind == "gru" else 1  # GRU keeps its recurrent bias apart
             weights = (size + layer.units + biases) * width
             activations = steps * batch_size * (5 * width + 3 * layer.units)
@@ -187,7 +189,7 @@ def footprint(
             size, steps = layer.units, 0
         params += weights
         per_layer.append(4 * members * (4 * weights + activations))
-    return Footprint(params, tuple(per_layer), sum(per_layer))
+    return Footprint(params, tuple(per_layer), sum(per_layer), largest)
 
 
 def check_fits_in_memory(

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <numeric>
 #include <vector>
 
 namespace {
@@ -48,12 +49,16 @@ struct Rows {
   float* at(int64_t g, int64_t t, int64_t b) const { return data + ((g * L + t) * B + b) * K; }
 };
 
-// The recurrence of one batch row never meets another row's, so each member's rows are
-// split into one block per thread and every block runs its whole time loop alone: threads
-// never wait for each other between steps. body(g, b0, b1) handles rows b0..b1-1 of g.
+// The recurrence of one batch row never meets another row's, so the rows are split into
+// blocks and every block runs its whole time loop alone: threads never wait for each other
+// between steps. Each member is cut into as few blocks as give every thread the same
+// number (one member alone: one block per thread; two members on two threads: one block
+// each), so each step's product is as large as it can be. body(g, b0, b1) handles rows
+// b0..b1-1 of member g.
 template <typename F>
 void for_blocks(int64_t G, int64_t B, const F& body) {
-  const int64_t chunks = std::min<int64_t>(B, at::get_num_threads());
+  const int64_t threads = at::get_num_threads();
+  const int64_t chunks = std::min<int64_t>(B, threads / std::gcd(G, threads));
   at::parallel_for(0, G * chunks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
       const int64_t g = task / chunks, c = task % chunks;
