@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 
 from seqcast.data.load import DataWarning, check_length, load_prices
 from seqcast.errors import SeqcastError
+from seqcast.settings import LoadOptions
 
 from .conftest import write_yahoo_csv
 
@@ -92,3 +94,92 @@ def test_check_length_says_how_many_rows(series: pd.Series) -> None:
     check_length(series, len(series), "f.csv", "x")
     with pytest.raises(SeqcastError, match=r"f.csv: 240 rows, but the job needs at least 241"):
         check_length(series, 241, "f.csv", "the job")
+
+
+def _stock_csv(tmp_path: Path, holiday: str | None = "2021-04-02") -> Path:
+    """Weekdays only, as Yahoo exports an index (^GSPC): no weekend rows; one holiday."""
+    days = pd.bdate_range("2021-03-01", "2021-04-30", name="date")
+    prices = pd.Series(np.linspace(3900, 4200, len(days)), index=days, name="Close")
+    if holiday:
+        prices = prices.drop(pd.Timestamp(holiday))
+    return write_yahoo_csv(prices, tmp_path / "GSPC.csv")
+
+
+def test_a_file_without_weekend_rows_is_on_trading_days(tmp_path: Path) -> None:
+    from seqcast.data.load import read_prices
+    from seqcast.models.baselines import NaiveForecaster
+
+    loaded = read_prices(_stock_csv(tmp_path))
+    assert loaded.calendar == "trading"
+    assert not (loaded.series.index.day_of_week >= 5).any()  # no weekend invented
+    assert len(loaded.series) == len(pd.bdate_range("2021-03-01", "2021-04-30"))
+    assert loaded.notes == [
+        "trading-day calendar (no weekend rows): weekends are not filled in",
+        "filled 1 missing trading days with the last known price (longest gap 1 trading"
+        " days, from 2021-04-02)",
+    ]
+    nxt = NaiveForecaster().fit(loaded.series).forecast(loaded.series, 3)
+    assert [str(d.date()) for d in nxt.index] == ["2021-05-03", "2021-05-04", "2021-05-05"]
+    every_day = read_prices(_stock_csv(tmp_path), LoadOptions(calendar="daily", max_gap=9))
+    assert every_day.calendar == "daily" and len(every_day.series) == 61  # weekends filled
+
+
+def test_holidays_follow_the_gap_policy(tmp_path: Path) -> None:
+    from seqcast.data.load import read_prices
+
+    with pytest.raises(SeqcastError, match="1 trading days missing from 2021-04-02"):
+        read_prices(_stock_csv(tmp_path), LoadOptions(gaps="error"))
+    dropped = read_prices(_stock_csv(tmp_path), LoadOptions(gaps="drop"))
+    assert pd.Timestamp("2021-04-02") not in dropped.series.index
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "column"),
+    [
+        ("Date,Adj_Close", ["2021-01-0{d},{p}"], "Adj_Close"),
+        ("event_date,close_price_usd,volume", ["2021-01-0{d},{p},12"], "close_price_usd"),
+        ("timestamp,close", ["2021-01-0{d}T00:00:00Z,{p}"], "close"),
+        ("day,value", ["2021-01-0{d},{p}"], "value"),
+        ("day,open,close,adj close", ["2021-01-0{d},1,{p},{p}"], "close"),
+    ],
+)
+def test_a_date_and_one_price_column_need_no_flags(
+    tmp_path: Path, header: str, rows: list[str], column: str
+) -> None:
+    from seqcast.data.load import read_prices
+
+    body = [rows[0].format(d=d, p=100 + d) for d in range(1, 8)]
+    path = tmp_path / "mine.csv"
+    path.write_text("\n".join([header, *body]) + "\n")
+    loaded = read_prices(path)
+    assert loaded.layout == "generic" and loaded.series.name == column
+    assert loaded.series.tolist() == [101.0, 102, 103, 104, 105, 106, 107]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("date,open_price,close_price", "several price columns (open_price, close_price)"),
+        ("date,a,b", "which column is the price? numeric columns: a, b; choose one with --target"),
+    ],
+)
+def test_ambiguous_files_list_the_candidates(tmp_path: Path, header: str, message: str) -> None:
+    from seqcast.data.load import read_prices
+
+    path = tmp_path / "two.csv"
+    path.write_text(header + "\n" + "\n".join(f"2021-01-0{d},1,2" for d in range(1, 8)) + "\n")
+    with pytest.raises(SeqcastError, match=re.escape(message)):
+        read_prices(path)
+
+
+def test_open_high_low_and_volume_come_along(price_csv: Path, series: pd.Series) -> None:
+    from seqcast.data.load import read_prices
+
+    loaded = read_prices(price_csv)
+    assert loaded.frame is not None and list(loaded.frame.columns) == [
+        "open",
+        "high",
+        "low",
+        "volume",
+    ]
+    np.testing.assert_allclose(loaded.frame["high"], series.to_numpy() * 1.02, rtol=1e-6)

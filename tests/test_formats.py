@@ -144,7 +144,7 @@ def test_whitespace_and_bom(tmp_path: Path) -> None:
     [
         (b"", "not a readable CSV"),
         (b"Date,Close\n", "no data rows"),
-        (b"a,b\n1,2\n", r"unrecognised layout \(columns: a, b\); name the columns with --date-col"),
+        (b"a,b\n1,2\n", "unrecognised layout, and no single date column among a, b; name it"),
         (b"\x00\x01\x02binary", "binary data"),
         (b"Date,Close\n2021-01-01,\xff\xfe\n", "is not UTF-8 text"),
         (b"\x1f\x8b\x08garbage", "damaged archive"),
@@ -227,3 +227,27 @@ def test_fuzz_mutated_valid_files(tmp_path: Path, layout: str, edits: list) -> N
         at = position % (len(data) + 1)
         data[at : at + delete] = insert
     _load_or_refuse(_write(tmp_path, name, bytes(data)))
+
+
+def test_large_intraday_files_take_the_numeric_path_to_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seqcast.data import formats
+
+    path = _write(tmp_path, "bitstamp_1min.csv", corpus.kaggle_intraday(SERIES))
+    exact = read_prices(path)
+    monkeypatch.setattr(formats, "BIG", 0)  # every intraday file counts as large
+    assert formats.read_intraday(path, "auto", None) is not None
+    fast = read_prices(path)
+    pd.testing.assert_series_equal(fast.series, exact.series, check_freq=False)
+    pd.testing.assert_frame_equal(fast.frame, exact.frame, check_freq=False)
+    assert fast.notes[-1] == exact.notes[-1]  # "resampled 920 intraday rows to 40 daily ..."
+    # a price that is not a number: the general reader names its line
+    lines = path.read_text().splitlines()
+    cells = lines[10].split(",")
+    cells[4] = "oops"  # the Close column
+    lines[10] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    assert formats.read_intraday(path, "auto", None) is None
+    with pytest.raises(SeqcastError, match="line 11, column 'Close': price 'oops'"):
+        read_prices(path)

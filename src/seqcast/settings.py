@@ -87,6 +87,12 @@ class LoadOptions:
     bad_rows: str = option(
         "error", "Empty, text or <= 0 prices: refuse, or drop the row.", choices=("error", "drop")
     )
+    calendar: str = option(
+        "auto",
+        "Which days the series has: every day, or trading days (no weekends; holidays are"
+        " gaps). auto: trading when the file has no weekend rows.",
+        choices=("auto", "daily", "trading"),
+    )
 
     def __post_init__(self) -> None:
         check_choices(self)

@@ -47,12 +47,98 @@ def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> Ra
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise SeqcastError(f"{path}: no data rows")
-    layout = LAYOUTS[fmt] if fmt != "auto" else detect(frame.columns, date_col)
+    layout = LAYOUTS[fmt] if fmt != "auto" else detect(frame.columns)
     if date_col:
         layout = dataclasses.replace(layout, date_col=date_col)
     first = skip + 2 if unit == "line" else 1  # the header is on line skip + 1
     digest = hashlib.sha256(data).hexdigest()
     return RawTable(layout, frame, np.arange(len(frame)) + first, unit, digest)
+
+
+BIG = 20_000_000  # bytes: from here on, intraday files take the numeric path below
+
+
+@dataclass
+class Intraday:
+    frame: pd.DataFrame  # date-indexed daily rows: the price, then open, high, low, volume
+    layout: str
+    sha256: str
+    notes: list[str]
+
+
+def read_intraday(path: Path, fmt: str, target: str | None) -> Intraday | None:
+    """A large intraday file (Kaggle's 1-minute bars: millions of rows, many empty) read as
+    numbers only, the needed columns, in chunks, each reduced to daily bars at once: seconds
+    and a fraction of the memory of reading every cell as text. None when the file is not
+    such a file, or when a cell is not a number or the rows are out of order: then the
+    general reader (which names the line of any problem) takes it."""
+    if fmt not in ("auto", "kaggle-intraday") or not path.is_file() or path.stat().st_size < BIG:
+        return None
+    data = path.read_bytes()
+    if data[:4] == b"PAR1":
+        return None
+    text = _decompress(path, data)
+    header = next(csv.reader([text[: text.find(b"\n")].decode("utf-8-sig", "replace")]))
+    header = [c.strip() for c in header]
+    if (LAYOUTS[fmt] if fmt != "auto" else detect(header)).name != "kaggle-intraday":
+        return None
+    stamp = find_column(pd.Index(header), "Timestamp")
+    price = find_column(pd.Index(header), target or "Close")
+    if stamp is None or price is None:
+        return None
+    wanted = {"price": price} | _bars(header, {stamp, price})
+    try:
+        frame, rows, empty = _daily_from_chunks(text, stamp, wanted)
+    except (ValueError, pd.errors.ParserError):
+        return None
+    if frame is None:
+        return None
+    frame = frame.rename(columns={"price": price})
+    notes = [f"skipped {empty} rows without values"] if empty else []
+    notes.append(
+        f"resampled {rows} intraday rows to {len(frame)} daily closes"
+        " (the last price of each UTC day)"
+    )
+    return Intraday(frame, "kaggle-intraday", hashlib.sha256(data).hexdigest(), notes)
+
+
+def _bars(header: list[str], taken: set[str]) -> dict[str, str]:
+    index = pd.Index(header)
+    found = {
+        n: c for n in ("open", "high", "low") if (c := find_column(index, n)) and c not in taken
+    }
+    volumes = [c for c in header if c.lower().startswith("vol") and c not in taken]
+    return found | ({"volume": volumes[0]} if volumes else {})
+
+
+def _daily_from_chunks(
+    text: bytes, stamp: str, wanted: dict[str, str]
+) -> tuple[pd.DataFrame | None, int, int]:
+    """(daily frame, rows with values, empty rows); None for the frame if the stamps go
+    backwards or a price is not positive (the general reader explains those)."""
+    how = {"price": "last", "open": "first", "high": "max", "low": "min", "volume": "sum"}
+    columns = [stamp, *wanted.values()]
+    parts, rows, empty, last = [], 0, 0, -np.inf
+    chunks = pd.read_csv(io.BytesIO(text), usecols=columns, dtype=np.float64, chunksize=1 << 20)
+    for chunk in chunks:
+        chunk = chunk.rename(columns={v: k for k, v in wanted.items()})
+        values = chunk[list(wanted)]
+        has = values.notna().any(axis=1).to_numpy()
+        empty += int((~has).sum())
+        chunk = chunk[has]
+        seconds = chunk[stamp].to_numpy()
+        if len(seconds) and (seconds[0] < last or (np.diff(seconds) < 0).any()):
+            return None, 0, 0
+        if (chunk["price"] <= 0).any() or chunk["price"].isna().any():
+            return None, 0, 0
+        last = seconds[-1] if len(seconds) else last
+        rows += len(chunk)
+        days = pd.to_datetime(seconds // 86400 * 86400, unit="s")
+        parts.append(chunk[list(wanted)].groupby(days).agg({k: how[k] for k in wanted}))
+    if not parts:
+        return None, 0, 0
+    combined = pd.concat(parts)
+    return combined.groupby(level=0).agg({k: how[k] for k in wanted}), rows, empty
 
 
 def find_column(columns: pd.Index, name: str) -> str | None:

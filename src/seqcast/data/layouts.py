@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from seqcast.errors import SeqcastError
-
 
 @dataclass(frozen=True)
 class Layout:
@@ -32,13 +30,18 @@ LAYOUTS: dict[str, Layout] = {
     "kaggle-intraday": Layout(
         "kaggle-intraday", "Timestamp", "Close", "Kaggle intraday OHLC with unix Timestamp"
     ),
-    "generic": Layout("generic", "", "", "any CSV, with --date-col and --target-col"),
+    "generic": Layout(
+        "generic",
+        "",
+        "",
+        "any CSV: a date column and a price column (found, or --date-col and --target)",
+    ),
 }
 FORMATS = ("auto", *LAYOUTS)
 
 
-def detect(columns: Iterable[object], date_col: str | None = None) -> Layout:
-    """The layout whose header this is; `generic` when a date column is named."""
+def detect(columns: Iterable[object]) -> Layout:
+    """The layout whose header this is; `generic` for any other."""
     names = [str(c).strip() for c in columns]
     have = {c.lower() for c in names}
     if {"snapped_at", "price"} <= have:
@@ -51,9 +54,4 @@ def detect(columns: Iterable[object], date_col: str | None = None) -> Layout:
         return LAYOUTS["kaggle-intraday"]
     if {"date", "close"} <= have:
         return LAYOUTS["yahoo"]
-    if date_col:
-        return LAYOUTS["generic"]
-    raise SeqcastError(
-        f"unrecognised layout (columns: {', '.join(names)});"
-        " name the columns with --date-col and --target-col"
-    )
+    return LAYOUTS["generic"]  # the loader finds its date and price columns

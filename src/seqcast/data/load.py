@@ -1,12 +1,15 @@
 """Load a price file into one clean daily series: parse, validate, repair (saying so), or
 refuse with one line naming the file, line and column.
 
-`load_prices` is the single entry point every command uses.
+The price to forecast comes with the day's open, high, low and volume where the file has
+them (the covariates in data/features.py read those). `read_prices` is the single entry point
+every command uses; `load_prices` returns just the series.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seqcast.data.formats import RawTable, find_column, read_table
+from seqcast.data import calendar as calendars
+from seqcast.data.formats import RawTable, find_column, read_intraday, read_table
 from seqcast.errors import Note, SeqcastError
 from seqcast.settings import LoadOptions
 
 _SUFFIXES = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+# How a day's rows become one: the price is the day's last, the others as OHLC bars combine.
+DAILY = {"open": "first", "high": "max", "low": "min", "volume": "sum"}
+# Column names a price goes by, for files no layout describes ('Adj_Close', 'close_price_usd')
+PRICE_NAME = re.compile(r"(^|[^a-z])(adj(usted)?[ _]?)?(close|closing|price|last)([^a-z]|$)")
+DATE_NAME = re.compile(r"date|time|day|^ds$", re.IGNORECASE)
 
 
 class DataWarning(Note):
@@ -28,12 +37,14 @@ class DataWarning(Note):
 
 @dataclass
 class Loaded:
-    series: pd.Series  # float, indexed by consecutive UTC dates (unless gaps='drop')
+    series: pd.Series  # float, indexed by the calendar's dates (unless gaps='drop')
     layout: str  # the layout that was read
     notes: list[str] = field(default_factory=list)  # every repair, in words
     source: str = ""  # where it came from: the file's path
     sha256: str = ""  # of the file's bytes, so a report names exactly what was read
     options: LoadOptions = field(default_factory=LoadOptions)  # how it was read
+    frame: pd.DataFrame | None = None  # open, high, low, volume where the file has them
+    calendar: str = "daily"  # every day, or trading days (data/calendar.py)
 
     def warn(self) -> None:
         """Issue every repair as a DataWarning (the CLI prints them as notes)."""
@@ -47,6 +58,7 @@ class Loaded:
             "sha256": self.sha256,
             "layout": self.layout,
             "column": str(s.name),
+            "calendar": self.calendar,
             "first": str(s.index[0].date()),
             "last": str(s.index[-1].date()),
             "rows": len(s),
@@ -69,31 +81,36 @@ def load_prices(path: str | Path, target: str | None = None, **options: Any) -> 
 def read_prices(path: str | Path, options: LoadOptions | None = None) -> Loaded:
     """`load_prices`, returning the repairs as notes instead of warnings."""
     path, options = Path(path), options or LoadOptions()
-    raw = read_table(path, options.format, options.date_col)
-    date_col = _column(path, raw, raw.layout.date_col or None, "--date-col")
-    target_col = _column(path, raw, options.target or raw.layout.target or None, "--target")
     notes: list[str] = []
-    raw = _drop_empty_rows(raw, date_col, notes)
-    stamps = _parse_stamps(path, raw, date_col)
-    values = _parse_numbers(raw.frame[target_col])
-    bad = ~np.isfinite(values) | (values <= 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        where = f"{raw.unit} {raw.lines[i]}, column '{target_col}'"
-        shown = raw.frame[target_col].iloc[i].strip() or "empty"
-        if options.bad_rows == "error":
-            raise SeqcastError(
-                f"{path}: {where}: price '{shown}' is not a positive number ({bad.sum()} such"
-                f" row{'s' if bad.sum() > 1 else ''}); fix them, or drop them with --bad-rows drop"
-            )
-        notes.append(f"dropped {bad.sum()} rows with unusable prices (first: {where}, '{shown}')")
-    series = pd.Series(values[~bad], index=stamps[~bad], name=target_col)
-    series, lines = _sort(series, raw.lines[~bad], notes)
-    series, lines = _to_daily(series, lines, notes)
-    series = _dedupe(path, series, lines, raw.unit, options.duplicates, notes)
-    series = _fill_gaps(path, series, options, notes)
-    series.index.name = "date"
-    return Loaded(series, raw.layout.name, notes, str(path), raw.sha256, options)
+    fast = read_intraday(path, options.format, options.target)
+    if fast is not None:  # a large intraday file, already numbers: no line-by-line checks
+        frame, layout, digest = fast.frame, fast.layout, fast.sha256
+        notes += fast.notes
+        lines = np.arange(len(frame))
+        unit = "row"
+    else:
+        raw = read_table(path, options.format, options.date_col)
+        date_col, target_col = _columns(path, raw, options)
+        raw = _drop_empty_rows(raw, date_col, notes)
+        frame, raw = _parse(path, raw, date_col, target_col, options, notes)
+        layout, digest, lines, unit = raw.layout.name, raw.sha256, raw.lines, raw.unit
+    frame, lines = _sort(frame, lines, notes)
+    frame, lines = _to_daily(frame, lines, notes)
+    frame = _dedupe(path, frame, lines, unit, options.duplicates, notes)
+    calendar = _calendar(frame.index, options.calendar, notes)
+    frame = _fill_gaps(path, frame, calendar, options, notes)
+    frame.index.name = "date"
+    series, others = frame.iloc[:, 0], frame.iloc[:, 1:]
+    return Loaded(
+        series,
+        layout,
+        notes,
+        str(path),
+        digest,
+        options,
+        others if len(others.columns) else None,
+        calendar,
+    )
 
 
 def check_length(series: pd.Series, needed: int, source: str, what: str) -> None:
@@ -105,9 +122,48 @@ def check_length(series: pd.Series, needed: int, source: str, what: str) -> None
         )
 
 
-def _column(path: Path, raw: RawTable, name: str | None, option: str) -> str:
-    if name is None:
-        raise SeqcastError(f"{path}: which column? name it with {option}")
+def _columns(path: Path, raw: RawTable, options: LoadOptions) -> tuple[str, str]:
+    """The date column and the price column: named, the layout's, or the one the header
+    and the values leave (a date column, and one column named like a price or the only
+    numeric one)."""
+    date = options.date_col or raw.layout.date_col or _guess_date(path, raw)
+    date_col = _column(path, raw, date, "--date-col")
+    target = options.target or raw.layout.target or _guess_price(path, raw, date_col)
+    return date_col, _column(path, raw, target, "--target")
+
+
+def _guess_date(path: Path, raw: RawTable) -> str:
+    named = [c for c in raw.frame.columns if DATE_NAME.search(c)]
+    if len(named) == 1:
+        return named[0]
+    raise SeqcastError(
+        f"{path}: unrecognised layout, and no single date column among"
+        f" {', '.join(raw.frame.columns)}; name it with --date-col (and the price with --target)"
+    )
+
+
+def _guess_price(path: Path, raw: RawTable, date_col: str) -> str:
+    others = [c for c in raw.frame.columns if c != date_col]
+    named = [c for c in others if PRICE_NAME.search(c.lower())]
+    if len(named) > 1:  # 'Close' and 'Adj Close': the plain one, if there is exactly one
+        plain = [c for c in named if c.strip().lower() in ("close", "price")]
+        named = plain if len(plain) == 1 else named
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise SeqcastError(
+            f"{path}: several price columns ({', '.join(named)}); choose one with --target"
+        )
+    numeric = [c for c in others if np.isfinite(_parse_numbers(raw.frame[c].head(50))).mean() > 0.9]
+    if len(numeric) == 1:
+        return numeric[0]
+    listed = ", ".join(numeric) if numeric else "none"
+    raise SeqcastError(
+        f"{path}: which column is the price? numeric columns: {listed}; choose one with --target"
+    )
+
+
+def _column(path: Path, raw: RawTable, name: str, option: str) -> str:
     found = find_column(raw.frame.columns, name)
     if found is None:
         raise SeqcastError(
@@ -130,6 +186,49 @@ def _drop_empty_rows(raw: RawTable, date_col: str, notes: list[str]) -> RawTable
     )
     kept = raw.frame[~empty].reset_index(drop=True)
     return dataclasses.replace(raw, frame=kept, lines=raw.lines[~empty])
+
+
+def _parse(
+    path: Path,
+    raw: RawTable,
+    date_col: str,
+    target_col: str,
+    options: LoadOptions,
+    notes: list[str],
+) -> tuple[pd.DataFrame, RawTable]:
+    """Stamps and numbers: the price (refusing or dropping unusable ones) and the day's
+    open, high, low and volume where the file has them (NaN where a cell is unusable)."""
+    stamps = _parse_stamps(path, raw, date_col)
+    values = _parse_numbers(raw.frame[target_col])
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = f"{raw.unit} {raw.lines[i]}, column '{target_col}'"
+        shown = raw.frame[target_col].iloc[i].strip() or "empty"
+        if options.bad_rows == "error":
+            raise SeqcastError(
+                f"{path}: {where}: price '{shown}' is not a positive number ({bad.sum()} such"
+                f" row{'s' if bad.sum() > 1 else ''}); fix them, or drop them with --bad-rows drop"
+            )
+        notes.append(f"dropped {bad.sum()} rows with unusable prices (first: {where}, '{shown}')")
+    frame = pd.DataFrame({target_col: values}, index=stamps)
+    for name, column in _ohlcv(raw.frame.columns, {date_col, target_col}).items():
+        frame[name] = _parse_numbers(raw.frame[column])
+    return frame[~bad], dataclasses.replace(raw, lines=raw.lines[~bad])
+
+
+def _ohlcv(columns: pd.Index, taken: set[str]) -> dict[str, str]:
+    """The file's open, high, low and volume columns, by name ('Vol.' and 'Volume USD' too)."""
+    found = {}
+    for name in ("open", "high", "low"):
+        column = find_column(columns, name)
+        if column is not None and column not in taken:
+            found[name] = column
+    volumes = [c for c in columns if c.strip().lower().startswith("vol") and c not in taken]
+    exact = [c for c in volumes if c.strip().lower() == "volume"]
+    if exact or volumes:
+        found["volume"] = (exact or volumes)[0]
+    return found
 
 
 def _parse_stamps(path: Path, raw: RawTable, column: str) -> pd.DatetimeIndex:
@@ -170,71 +269,112 @@ def _parse_numbers(cells: pd.Series) -> np.ndarray:
     return pd.to_numeric(digits, errors="coerce").to_numpy(dtype=float) * scale
 
 
-def _sort(series: pd.Series, lines: np.ndarray, notes: list[str]) -> tuple[pd.Series, np.ndarray]:
+def _sort(
+    frame: pd.DataFrame, lines: np.ndarray, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Oldest first (stable, so rows with equal stamps keep their file order)."""
-    if series.index.is_monotonic_increasing:
-        return series, lines
-    order = np.argsort(series.index.to_numpy(), kind="stable")
+    if frame.index.is_monotonic_increasing:
+        return frame, lines
+    order = np.argsort(frame.index.to_numpy(), kind="stable")
     notes.append("rows were not in date order; sorted oldest first")
-    return series.iloc[order], lines[order]
+    return frame.iloc[order], lines[order]
 
 
 def _to_daily(
-    series: pd.Series, lines: np.ndarray, notes: list[str]
-) -> tuple[pd.Series, np.ndarray]:
-    """Intraday rows (sorted) become one close per UTC day: the last price of the day."""
-    days = series.index.normalize()
-    if not (series.index != days).any():
-        return series.set_axis(days), lines
-    daily = series.groupby(days).last()
+    frame: pd.DataFrame, lines: np.ndarray, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Intraday rows (sorted) become one row per UTC day: the last price of the day (and
+    the day's first open, highest high, lowest low, total volume)."""
+    days = frame.index.normalize()
+    if not (frame.index != days).any():
+        return frame.set_axis(days), lines
+    daily = daily_bars(frame, days)
     last_lines = pd.Series(lines, index=days).groupby(level=0).last()
     notes.append(
-        f"resampled {len(series)} intraday rows to {len(daily)} daily closes"
+        f"resampled {len(frame)} intraday rows to {len(daily)} daily closes"
         " (the last price of each UTC day)"
     )
     return daily, last_lines.to_numpy()
 
 
+def daily_bars(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """One row per day of a sorted intraday frame (price first, then DAILY columns)."""
+    how = {frame.columns[0]: "last", **{c: DAILY[c] for c in frame.columns[1:]}}
+    return frame.groupby(days).agg(how)
+
+
 def _dedupe(
-    path: Path, series: pd.Series, lines: np.ndarray, unit: str, policy: str, notes: list[str]
-) -> pd.Series:
-    duplicated = series.index.duplicated(keep=False)
+    path: Path, frame: pd.DataFrame, lines: np.ndarray, unit: str, policy: str, notes: list[str]
+) -> pd.DataFrame:
+    duplicated = frame.index.duplicated(keep=False)
     if not duplicated.any():
-        return series
-    first = series.index[duplicated][0]
-    where = [int(n) for n in lines[series.index == first]]
+        return frame
+    first = frame.index[duplicated][0]
+    where = [int(n) for n in lines[frame.index == first]]
     if policy == "error":
         raise SeqcastError(
             f"{path}: date {first.date()} appears more than once ({unit}s {where});"
             " keep one row per day, or choose one with --duplicates first|last"
         )
-    kept = series[~series.index.duplicated(keep=policy)]
+    kept = frame[~frame.index.duplicated(keep=policy)]
     notes.append(
-        f"kept the {policy} of {len(series) - len(kept)} duplicate-day rows (first: {first.date()})"
+        f"kept the {policy} of {len(frame) - len(kept)} duplicate-day rows (first: {first.date()})"
     )
     return kept
 
 
-def _fill_gaps(path: Path, series: pd.Series, options: LoadOptions, notes: list[str]) -> pd.Series:
-    if series.empty:
+def _calendar(index: pd.DatetimeIndex, chosen: str, notes: list[str]) -> str:
+    calendar = calendars.detect(index) if chosen == "auto" else chosen
+    if calendar == "trading":
+        how = "no weekend rows" if chosen == "auto" else "--calendar trading"
+        notes.append(f"trading-day calendar ({how}): weekends are not filled in")
+        index_weekends = int((index.day_of_week >= 5).sum())
+        if index_weekends:
+            notes.append(f"left out {index_weekends} weekend rows (--calendar trading)")
+    return calendar
+
+
+def _fill_gaps(
+    path: Path, frame: pd.DataFrame, calendar: str, options: LoadOptions, notes: list[str]
+) -> pd.DataFrame:
+    if frame.empty:
         raise SeqcastError(f"{path}: no usable rows")
-    steps = np.diff(series.index.to_numpy()).astype("timedelta64[D]").astype(int)
-    missing = int((steps - 1).sum())
+    if calendar == "trading":
+        frame = frame[frame.index.day_of_week < 5]
+    expected = calendars.expected_days(frame.index[0], frame.index[-1], calendar)
+    present = expected.isin(frame.index)
+    missing = int((~present).sum())
+    unit = "trading days" if calendar == "trading" else "days"
     if missing == 0 or options.gaps == "drop":
         if missing:
-            notes.append(f"{missing} missing days left out (--gaps drop): windows skip them")
-        return series
-    longest = int(steps.max()) - 1
-    start = series.index[int(np.argmax(steps))] + pd.Timedelta(days=1)
+            notes.append(f"{missing} missing {unit} left out (--gaps drop): windows skip them")
+        return frame
+    runs = np.diff(np.flatnonzero(np.r_[True, present, True])) - 1
+    longest = int(runs.max())
+    start = _gap_start(expected, present, longest)
     if options.gaps == "error" or longest > options.max_gap:
         raise SeqcastError(
-            f"{path}: {longest} days missing from {start.date()}"
+            f"{path}: {longest} {unit} missing from {start.date()}"
             f" ({missing} missing in all); allow filling with --gaps ffill --max-gap {longest},"
             " or --gaps drop"
         )
     notes.append(
-        f"filled {missing} missing days with the last known price (longest gap {longest} days,"
-        f" from {start.date()})"
+        f"filled {missing} missing {unit} with the last known price (longest gap {longest}"
+        f" {unit}, from {start.date()})"
     )
-    full = pd.date_range(series.index[0], series.index[-1], freq="D")
-    return series.reindex(full).ffill()
+    full = frame.reindex(expected)
+    price = full.columns[0]
+    full[price] = full[price].ffill()
+    for column in full.columns[1:]:  # an invented day: no trades, the last price all day
+        full[column] = full[column].fillna(0.0 if column == "volume" else full[price])
+    return full
+
+
+def _gap_start(expected: pd.DatetimeIndex, present: np.ndarray, longest: int) -> pd.Timestamp:
+    """The first day of the first run of `longest` missing days."""
+    run = 0
+    for i, here in enumerate(present):
+        run = 0 if here else run + 1
+        if run == longest:
+            return expected[i - longest + 1]
+    raise AssertionError("no such gap")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast import progress
+from seqcast.data.calendar import next_dates
 from seqcast.errors import NotFittedError, SeqcastError
 
 
@@ -167,6 +168,5 @@ def fit_all(jobs: Sequence[FitJob]) -> None:
 
 
 def future_dates(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
-    """The `horizon` dates after `index` ends, one step (the last spacing) apart."""
-    step = index[-1] - index[-2] if len(index) > 1 else pd.Timedelta(days=1)
-    return pd.DatetimeIndex([index[-1] + step * (k + 1) for k in range(horizon)], name=index.name)
+    """The `horizon` dates after `index` ends, on its calendar (trading days skip weekends)."""
+    return next_dates(index, horizon)
