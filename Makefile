@@ -1,7 +1,7 @@
 # Two entry points: `make demo` and `make test`. Both set up .venv on first use.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-DATA   ?= ../shared/data/btc-usd-daily.csv
+DATA   ?=
 STAMP  := $(VENV)/.installed-stamp
 
 CHROMIUM ?= /usr/bin/chromium
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(VENV)/bin/seqcast demo --data $(DATA)
+	$(VENV)/bin/seqcast demo $(if $(DATA),--data $(DATA))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
@@ -33,7 +33,7 @@ test: lint browser
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) bench/train_speed.py --data $(DATA)
+	$(PY) bench/train_speed.py --data $(or $(DATA),../shared/data/btc-usd-daily.csv)
 
 clean:
 	rm -rf $(VENV) runs test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -160,8 +160,9 @@ def test_real_btc_run_and_demo(btc_csv: Path, tmp_path: Path) -> None:
     assert saved["next"][0]["date"] == "2024-05-27"
     naive = next(row["MAE"] for row in saved["summary"] if row["model"] == "naive")
     assert naive == pytest.approx(1446.81, abs=0.005)  # yesterday's close, last 60 days
-    demo = _invoke("demo", "--data", btc_csv, "--epochs", "1", "-q", "--runs-dir", tmp_path)
+    demo = _invoke("demo", "--epochs", "1", "-q", "--runs-dir", tmp_path)  # the embedded data
     assert demo.exit_code == 0, demo.output
+    assert "no --data given: using the embedded BTC-USD daily history" in demo.stderr
     assert "tutorial" in demo.output and (tmp_path / "demo" / "plot.png").stat().st_size > 10_000
 
 

@@ -183,3 +183,17 @@ def test_open_high_low_and_volume_come_along(price_csv: Path, series: pd.Series)
         "volume",
     ]
     np.testing.assert_allclose(loaded.frame["high"], series.to_numpy() * 1.02, rtol=1e-6)
+
+
+def test_the_embedded_dataset_is_the_reference_file_compressed(btc_csv: Path) -> None:
+    import gzip
+    import hashlib
+
+    from seqcast.data.datasets import BITCOIN, load_bitcoin
+
+    raw = gzip.decompress(BITCOIN.read_bytes())
+    assert raw == btc_csv.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == (
+        "a5981ef753efba2105300ca39610fda3d7d4f365cef674fad39e0cc819422199"
+    )
+    pd.testing.assert_series_equal(load_bitcoin().series, load_prices(btc_csv))

@@ -9,10 +9,12 @@ seqcast.settings) into an experiment and its data: the one place both commands m
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+from seqcast.data.datasets import BITCOIN, BITCOIN_NAME
 from seqcast.data.load import Loaded, read_prices
-from seqcast.errors import SeqcastError
+from seqcast.errors import Note, SeqcastError
 from seqcast.experiment import Experiment
 from seqcast.models import registry
 from seqcast.settings import Evaluation, LoadOptions, NeuralSettings, keys, name_list, pick
@@ -33,7 +35,8 @@ def plan(
             f"unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         )
     if not settings.get("data"):
-        raise SeqcastError("no data file given; use --data FILE")
+        settings = {**settings, "data": str(BITCOIN)}
+        warnings.warn(f"no --data given: using {BITCOIN_NAME}", Note, stacklevel=2)
     evaluation = Evaluation(**pick(Evaluation, settings))
     neural = pick(NeuralSettings, settings)
     first_seed = neural.pop("seed", 0)

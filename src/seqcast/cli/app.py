@@ -20,7 +20,6 @@ from rich.console import Console
 
 from seqcast import progress
 from seqcast.cli.options import takes, user_errors
-from seqcast.errors import SeqcastError
 from seqcast.settings import Evaluation, LoadOptions, NeuralSettings
 
 app = typer.Typer(
@@ -37,7 +36,8 @@ Data = Annotated[
     Path | None,
     typer.Option(
         help="Price file: CSV (Yahoo, CoinGecko, CryptoDataDownload, Investing.com,"
-        " Kaggle intraday, any CSV), .gz, .zip or Parquet."
+        " Kaggle intraday, any CSV with a date and a price column), .gz, .zip or Parquet.",
+        show_default="the embedded BTC-USD daily history",
     ),
 ]
 Config = Annotated[
@@ -132,9 +132,7 @@ def demo(
 ) -> None:
     """The tutorial end to end: its LSTM, 50 epochs, batch 64, the last 60 days as test."""
     with user_errors(verbose):
-        if data is None:
-            raise SeqcastError("the demo needs the BTC price file; give it with --data FILE")
-        settings = {"data": str(data), "model": "tutorial", "epochs": epochs}
+        settings = {"data": str(data or ""), "model": "tutorial", "epochs": epochs}
         output = Output(quiet, as_json=False, report=True, png=True)
         _experiment_command(settings, "run", "demo", runs_dir, output, "naive")
 
@@ -191,6 +189,31 @@ def forecast(
             next_days_table(next_days.table, f"{next_days.model}, after {series.index[-1].date()}")
         )
         out.print(f"Saved {', '.join(str(p) for p in paths)}")
+
+
+@app.command(name="fetch")
+def fetch_command(
+    symbol: Annotated[str, typer.Argument(help="Yahoo Finance ticker: BTC-USD, SPY, ^GSPC...")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="CSV to write.", show_default="<SYMBOL>.csv")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Chart API address (or $SEQCAST_FETCH_URL).", show_default=True),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer.")] = 20.0,
+    verbose: Verbose = False,
+) -> None:
+    """Download a symbol's daily prices (only the days not cached yet; never today's
+    unfinished day) into a CSV seqcast reads."""
+    from seqcast.data.fetch import fetch
+
+    with user_errors(verbose):
+        got = fetch(symbol, out, base_url, timeout)
+        typer.echo(
+            f"{got.path}: {got.rows:,} days, {got.first} .. {got.last}"
+            f" ({got.new:,} new; cached in {Path('~/.cache/seqcast/prices')})"
+        )
 
 
 @app.command()
