@@ -19,6 +19,12 @@ from seqcast.data.load import read_prices
 from seqcast.errors import SeqcastError
 
 DAY = 86_400
+NOT_FOUND = {
+    "chart": {
+        "result": None,
+        "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"},
+    }
+}
 START = int(datetime(2024, 5, 20, tzinfo=UTC).timestamp())
 
 
