@@ -115,21 +115,7 @@ def _fails(httpserver: HTTPServer, tmp_path: Path, cache: Path, message: str, **
             lambda r: r.respond_with_data("slow down", status=429, headers={"Retry-After": "60"}),
             r"limiting requests \(HTTP 429\); try again after 60 s",
         ),
-        (
-            lambda r: r.respond_with_json(
-                {
-                    "chart": {
-                        "result": None,
-                        "error": {
-                            "code": "Not Found",
-                            "description": "No data found, symbol may be delisted",
-                        },
-                    }
-                },
-                status=404,
-            ),
-            "no symbol 'BTC-USD'",
-        ),  # fmt: skip
+        (lambda r: r.respond_with_json(NOT_FOUND, status=404), "no symbol 'BTC-USD'"),
         (lambda r: r.respond_with_data("<html>", content_type="text/html"), "not JSON"),
         (lambda r: r.respond_with_json({"chart": {"result": []}}), "unexpected answer"),
         (
