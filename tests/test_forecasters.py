@@ -96,10 +96,17 @@ def test_neural_training_too_short_is_a_clear_error(series: pd.Series) -> None:
 
 
 def test_presets_supply_settings_unless_overridden() -> None:
-    tutorial = {"transform": "price", "loss": "mse", "val_days": 0, "patience": None}
+    tutorial = {
+        "transform": "price",
+        "loss": "mse",
+        "val_days": 0,
+        "patience": None,
+        "shrink": False,
+    }
     assert NeuralForecaster().resolved() == tutorial
     assert NeuralForecaster(layers="gru:4, dense:1", model="gru").resolved() == tutorial
     family = {"transform": "log_return", "loss": "mae", "val_days": 180, "patience": 5}
+    family["shrink"] = False
     assert NeuralForecaster(model="gru").resolved() == family
     mine = NeuralForecaster(model="gru", transform="price", loss="huber", val_days=0, patience=0)
     assert mine.resolved() == {**tutorial, "loss": "huber"}

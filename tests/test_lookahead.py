@@ -18,8 +18,36 @@ from .conftest import TINY
         ({"model": "gru", "val_days": 20, "patience": 1}, None),
         ({"model": "mlp", "transform": "pct_change"}, None),
         ({"model": "lstm"}, 10),
+        (
+            {
+                "model": "gru",
+                "features": ("log_range", "weekday"),
+                "shrink": True,
+                "val_days": 40,
+                "strategy": "direct",
+                "ensemble": 2,
+            },
+            10,
+        ),
+        (
+            {
+                "model": "mlp",
+                "shrink": True,
+                "val_days": 40,
+                "features": ("log_range",),
+                "strategy": "direct",
+            },
+            None,
+        ),
     ],
-    ids=["tutorial-price", "gru-logreturn-val", "mlp-pct", "lstm-refit10"],
+    ids=[
+        "tutorial-price",
+        "gru-logreturn-val",
+        "mlp-pct",
+        "lstm-refit10",
+        "gru-all-refit10",
+        "mlp-shrunk-covariates",
+    ],
 )
 def test_changing_the_future_moves_no_earlier_forecast(
     series: pd.Series, params: dict, refit_every: int | None
@@ -27,8 +55,11 @@ def test_changing_the_future_moves_no_earlier_forecast(
     test_days, cutoff = 40, 15  # prices from the 15th test day on are multiplied by 10
 
     def run(prices: pd.Series) -> tuple[pd.DataFrame, NeuralForecaster]:
-        models = {"m": NeuralForecaster(**{**TINY, **params}), "naive": NaiveForecaster()}
-        result = backtest(prices, models, test_days, refit_every=refit_every, horizon=3)
+        model = NeuralForecaster(**{**TINY, **params, "horizon": 3})
+        models = {"m": model, "naive": NaiveForecaster()}
+        close = prices.to_numpy()  # covariates: the changed future changes them too
+        frame = pd.DataFrame({"high": close * 1.01, "low": close * 0.98}, index=prices.index)
+        result = backtest(prices, models, test_days, refit_every, horizon=3, features=frame)
         return result.table, result.fitted["m"]  # type: ignore[return-value]
 
     changed = series.copy()
@@ -37,8 +68,9 @@ def test_changing_the_future_moves_no_earlier_forecast(
     before, model_a = run(series)
     after, model_b = run(changed)
 
-    if refit_every is None:  # the one fit's scaler and weights never saw the test period
-        assert model_a.transform_.state() == model_b.transform_.state()
+    if refit_every is None:  # the one fit's scales, weights and w never saw the test period
+        assert model_a.inputs_.state() == model_b.inputs_.state()
+        assert model_a.weight_ == model_b.weight_
         for key, tensor in model_a.network_.state_dict().items():
             assert np.array_equal(tensor.numpy(), model_b.network_.state_dict()[key].numpy())
     # Every forecast whose inputs end before the change is identical, to the bit; that

@@ -2,6 +2,7 @@
 each ends where it would alone; group sizes; the direct strategy."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from seqcast.errors import SeqcastError
@@ -69,3 +70,87 @@ def test_the_direct_strategy_forecasts_its_horizon_and_no_further() -> None:
         NeuralForecaster(model="gru", window=10, val_days=3, strategy="direct", horizon=5).fit(
             series
         )
+
+
+def _ohlc(series: pd.Series) -> pd.DataFrame:
+    close = series.to_numpy()
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "open": close * (1 + rng.normal(0, 0.005, len(close))),
+            "high": close * 1.02,
+            "low": close * 0.97,
+            "volume": rng.lognormal(10, 1, len(close)),
+        },
+        index=series.index,
+    )
+    return frame
+
+
+def test_shrinkage_weight_zero_is_the_naive_forecast_to_the_bit() -> None:
+    from seqcast.models.baselines import NaiveForecaster
+
+    series = random_walk()
+    model = NeuralForecaster(model="gru", window=10, epochs=2, val_days=40, shrink=True).fit(
+        series.iloc[:-30]
+    )
+    assert 0.0 <= model.weight_ <= 1.0 and model.fit_info()["w"] == model.weight_
+    origins = np.arange(len(series) - 30, len(series))
+    model.weight_ = 0.0
+    naive = NaiveForecaster().fit(series).predict(series, origins, 3)
+    assert np.array_equal(model.predict(series, origins, 3), naive)
+    model.weight_ = 1.0
+    assert not np.allclose(model.predict(series, origins, 3), naive)
+
+
+def test_the_shrinkage_weight_is_the_best_on_the_validation_tail() -> None:
+    series = random_walk()
+    model = NeuralForecaster(model="gru", window=10, epochs=2, val_days=40, shrink=True)
+    model.fit(series)
+    values = series.to_numpy()
+    tail = np.arange(len(series) - 40, len(series))
+    raw = model._raw_paths(values, tail, 1, pd.DataFrame(index=series.index))[:, 0]
+    last = values[tail - 1]
+    errors = {w: np.mean(np.abs(values[tail] - last * (raw / last) ** w)) for w in (0.0, 0.5, 1.0)}
+    best_seen = min(errors.values())
+    chosen = np.mean(np.abs(values[tail] - last * (raw / last) ** model.weight_))
+    assert chosen <= best_seen + 1e-12
+
+
+def test_a_seed_ensemble_is_the_mean_of_its_members() -> None:
+    series = random_walk()
+    settings = {"model": "gru", "window": 10, "epochs": 2, "val_days": 20}
+    ensemble = NeuralForecaster(**settings, ensemble=3, seed=1).fit(series.iloc[:-20])
+    assert ensemble.name == "gru*3" and len(ensemble.networks_) == 3
+    origins = np.arange(len(series) - 20, len(series))
+    members = [  # seed 1 of an ensemble of 3: members 3, 4, 5
+        NeuralForecaster(**settings, seed=s).fit(series.iloc[:-20]).predict(series, origins)
+        for s in (3, 4, 5)
+    ]
+    np.testing.assert_allclose(
+        ensemble.predict(series, origins), np.mean(members, axis=0), rtol=1e-5
+    )
+    median = NeuralForecaster(**settings, ensemble=3, seed=1, combine="median")
+    median.fit(series.iloc[:-20])
+    np.testing.assert_allclose(
+        median.predict(series, origins), np.median(members, axis=0), rtol=1e-5
+    )
+
+
+def test_covariates_from_the_file_feed_the_windows() -> None:
+    from seqcast.models.base import FitJob, fit_all
+
+    series = random_walk()
+    frame = _ohlc(series)
+    model = NeuralForecaster(
+        model="lstm", window=10, epochs=2, val_days=20, features=("log_range", "weekday")
+    )
+    job = FitJob(model, series.iloc[:-20], frame.iloc[:-20])
+    fit_all([job])
+    assert model.inputs_.channels == 4  # price, log range, weekday sin and cos
+    forecasts = model.predict(series, np.arange(len(series) - 20, len(series)), X=frame)
+    assert np.isfinite(forecasts).all()
+    with pytest.raises(SeqcastError, match=r"--features oc_return need the file's open column"):
+        NeuralForecaster(model="lstm", window=10, epochs=1, features=("oc_return",)).fit(series)
+    with pytest.raises(SeqcastError, match="--features cannot be forecast beyond one day"):
+        NeuralForecaster(model="lstm", features=("weekday",), horizon=3).fit(series)

@@ -17,6 +17,7 @@ def test_tutorial_preset_is_exactly_the_tutorial_stack() -> None:
         "loss": "mse",
         "val_days": 0,
         "patience": None,
+        "shrink": False,
     }
 
 

@@ -75,6 +75,7 @@ class Experiment:
                 evaluation.refit_every,
                 evaluation.train_days,
                 evaluation.horizon,
+                features=data.frame,
                 calibration_days=calibration_days,
             )
             seconds[label] = time.perf_counter() - start

@@ -77,8 +77,20 @@ class Result:
 
     def summary(self, h: int = 1) -> pd.DataFrame:
         """One row per model at horizon h, best mean MAE first: `seeds`, the mean of every
-        metric over seeds and its standard deviation (`<metric> std`)."""
-        return _summarize(self.scores[self.scores["h"] == h], ["model"]).sort_values("MAE")
+        metric over seeds and its standard deviation (`<metric> std`), and for shrunk models
+        `w`, the shrinkage weight of their last fits."""
+        summary = _summarize(self.scores[self.scores["h"] == h], ["model"]).sort_values("MAE")
+        fits = self.settings.get("fits", {})
+        weights = {
+            model: [fits[c]["w"] for c in columns if "w" in fits.get(c, {})]
+            for model, columns in self.columns.items()
+        }
+        if any(weights.values()):
+            summary["w"] = [np.mean(weights[m]) if weights[m] else np.nan for m in summary.index]
+            summary["w std"] = [
+                np.std(weights[m], ddof=1) if len(weights[m]) > 1 else 0.0 for m in summary.index
+            ]
+        return summary
 
     def interval_summary(self) -> pd.DataFrame | None:
         """One row per (model, h, level): interval metrics, mean and std over seeds."""

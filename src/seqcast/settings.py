@@ -144,6 +144,21 @@ class NeuralSettings:
     horizon: int = option(
         1, "Days the direct strategy's network outputs (from --horizon).", cli=False
     )
+    features: tuple[str, ...] = option(
+        (),
+        "Past covariates each window sees beside the price: log_range, oc_return,"
+        " log_volume, weekday (comma-separated).",
+        parse=name_list,
+        shown="none",
+    )
+    shrink: bool | None = option(
+        None,
+        "Shrink toward naive: naive + w * (model - naive), w in [0, 1] chosen on the"
+        " validation tail of every fit.",
+        shown="the preset's",
+    )
+    ensemble: int = option(1, "Seeds averaged into one forecast (a seed ensemble).")
+    combine: str = option("mean", "How an ensemble's members combine.", choices=("mean", "median"))
 
 
 @dataclass(frozen=True)

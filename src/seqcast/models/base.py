@@ -117,7 +117,8 @@ class Forecaster(Estimator):
         if horizon < 1:
             raise SeqcastError(f"horizon {horizon}: forecast at least 1 day ahead")
         values = np.asarray(y, dtype=float)
-        features = None if X is None else X.to_numpy(dtype=float)
+        # covariates, dated like y (an empty frame still gives the dates: the weekday)
+        features = pd.DataFrame(index=y.index) if X is None else X
         return self.paths(values, positions, horizon, features)
 
     def forecast(self, y: pd.Series, horizon: int = 1, X: pd.DataFrame | None = None) -> pd.Series:
@@ -126,9 +127,10 @@ class Forecaster(Estimator):
         return pd.Series(paths[0], index=future_dates(y.index, horizon), name=self.name)
 
     def paths(
-        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: np.ndarray | None
+        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: pd.DataFrame
     ) -> np.ndarray:
-        """`predict` on arrays, already checked: (N, horizon) forecasts from each position."""
+        """`predict`, checked: (N, horizon) forecasts from each position of `values`;
+        `features` holds the covariates beside them (what the file says besides the price)."""
         raise NotImplementedError
 
     def fit_info(self) -> dict[str, Any]:

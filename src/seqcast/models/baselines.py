@@ -4,6 +4,7 @@ horizon natively from the values before its origin."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from seqcast.models.base import Forecaster
 
@@ -16,7 +17,7 @@ class NaiveForecaster(Forecaster):
         return "naive"
 
     def paths(
-        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: np.ndarray | None
+        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: pd.DataFrame
     ) -> np.ndarray:
         return np.repeat(values[positions - 1, None], horizon, axis=1)
 
@@ -32,7 +33,7 @@ class DriftForecaster(Forecaster):
         return 2
 
     def paths(
-        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: np.ndarray | None
+        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: pd.DataFrame
     ) -> np.ndarray:
         last = values[positions - 1]
         slope = (last - values[0]) / (positions - 1)
@@ -61,7 +62,7 @@ class MovingAverageForecaster(_LastK):
     prefix = "ma"
 
     def paths(
-        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: np.ndarray | None
+        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: pd.DataFrame
     ) -> np.ndarray:
         sums = np.concatenate([[0.0], np.cumsum(values)])  # sums[t] = values[:t].sum()
         means = (sums[positions] - sums[positions - self.k]) / self.k
@@ -75,7 +76,7 @@ class SeasonalNaiveForecaster(_LastK):
     prefix = "snaive"
 
     def paths(
-        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: np.ndarray | None
+        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: pd.DataFrame
     ) -> np.ndarray:
         back = self.k - np.arange(horizon) % self.k  # h = 1 -> k days back, h = k + 1 -> k again
         return values[positions[:, None] - back]

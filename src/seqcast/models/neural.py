@@ -1,4 +1,9 @@
-"""Neural forecasters built from a layer spec, behind the common forecaster interface."""
+"""Neural forecasters built from a layer spec, behind the common forecaster interface.
+
+A fitted forecaster holds its inputs' scales (inputs.py), one network per ensemble member,
+and its shrinkage weight w: a forecast is naive + w * (model - naive), taken on the log
+scale (the predicted change times w), so w = 0 is the naive forecast to the bit.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,15 @@ import pandas as pd
 import torch
 
 from seqcast import progress
+from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
-from seqcast.models.base import FitJob, Forecaster
+from seqcast.models.base import FitJob, Forecaster, clone
+from seqcast.models.inputs import Inputs
 from seqcast.models.networks import SpecNet
 from seqcast.models.spec import (
     PRESETS,
     TUTORIAL_SETTINGS,
+    LayerSpec,
     check_fits_in_memory,
     footprint,
     format_layers,
@@ -32,9 +40,9 @@ from seqcast.models.train import (
     predict_model,
     prepare_process,
 )
-from seqcast.models.transforms import TargetTransform
-from seqcast.models.windows import make_windows
 from seqcast.settings import NeuralSettings, check_choices
+
+WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)  # the shrinkage weights tried
 
 
 @dataclass(eq=False, repr=False)
@@ -42,14 +50,16 @@ class NeuralForecaster(NeuralSettings, Forecaster):
     """A sequence model (MLP, SimpleRNN, LSTM, GRU or any layer list) on sliding windows.
 
     The parameters are `settings.NeuralSettings`: the tutorial's LSTM stack on MinMax-scaled
-    prices by default; `transform`, `loss`, `val_days` and `patience` left as None take the
-    preset's choice, and `patience=0` turns early stopping off. Scaling and training see only
-    the history given to `fit`; `val_days` holds its tail out for early stopping.
+    prices by default; `transform`, `loss`, `val_days`, `patience` and `shrink` left as None
+    take the preset's choice, and `patience=0` turns early stopping off. Scaling and training
+    see only the history given to `fit`; `val_days` holds its tail out for early stopping
+    and for choosing the shrinkage weight.
     """
 
     @property
     def name(self) -> str:
-        return self.model if not self.layers else "custom"
+        base = self.model if not self.layers else "custom"
+        return f"{base}*{self.ensemble}" if self.ensemble > 1 else base
 
     def min_history(self) -> int:
         return self.window + (0 if self.resolved()["transform"] == "price" else 1)
@@ -62,8 +72,8 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         return self.horizon if self.strategy == "direct" else 1
 
     def resolved(self) -> dict[str, Any]:
-        """transform, loss, val_days and patience in use: explicit, else the preset's (for a
-        preset without custom layers), else the tutorial's."""
+        """transform, loss, val_days, patience and shrink in use: explicit, else the
+        preset's (for a preset without custom layers), else the tutorial's."""
         preset = PRESETS.get(self.model) if not self.layers else None
         defaults = {**TUTORIAL_SETTINGS, **(preset.settings if preset else {})}
         given = {
@@ -71,6 +81,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
             "loss": self.loss,
             "val_days": self.val_days,
             "patience": self.patience,
+            "shrink": self.shrink,
         }
         settings = {k: defaults[k] if v is None else v for k, v in given.items()}
         settings["patience"] = settings["patience"] or None  # 0 = off
@@ -90,10 +101,13 @@ class NeuralForecaster(NeuralSettings, Forecaster):
 
     def check(self) -> None:
         check_choices(self)
+        check_names(tuple(self.features))
         resolve_layers(self.model, self.layers, self.outputs())
         self.train_config().check()
         if self.window < 1:
             raise SeqcastError(f"--window {self.window}: at least 1 day")
+        if self.ensemble < 1:
+            raise SeqcastError(f"--ensemble {self.ensemble}: at least 1 member")
         val_days = self.resolved()["val_days"]
         if val_days < 0:
             raise SeqcastError("--val-days must be 0 or more")
@@ -102,87 +116,180 @@ class NeuralForecaster(NeuralSettings, Forecaster):
                 f"--val-days {val_days} is shorter than the {self.outputs()} days each"
                 " validation window forecasts; use at least --horizon days, or 0"
             )
+        if self.resolved()["shrink"] and val_days < 30:
+            raise SeqcastError(
+                "--shrink chooses its weight on the validation tail: use --val-days 30 or more"
+            )
+        if self.features and self.strategy == "recursive" and self.horizon > 1:
+            raise SeqcastError(
+                "--features cannot be forecast beyond one day by feeding forecasts back;"
+                " use --strategy direct with --horizon above 1"
+            )
 
     @classmethod
     def fit_many(cls, jobs: Sequence[FitJob]) -> None:
-        """Jobs that differ only in seed and history (seeds, refits, series, folds) train as
-        one grouped network, one member per job, as many members at once as the machine's
-        memory allows. Each member gets exactly the data, initial weights, dropout masks and
-        batch order it would get alone, so results do not depend on the grouping; only the
-        time does."""
-        groups: dict[tuple, list[FitJob]] = {}
+        """Every member of every job (an ensemble has several) that differs only in seed and
+        history (seeds, refits, series, folds) trains in one grouped network, as many at once
+        as the machine allows. Each member gets exactly the data, initial weights, dropout
+        masks and batch order it would get alone, so results do not depend on the grouping;
+        only the time does."""
+        members: dict[int, list[FitJob]] = {}
         for job in jobs:
-            assert isinstance(job.forecaster, NeuralForecaster)  # fit_many is per class
-            job.forecaster.check()
-            groups.setdefault(job.forecaster.group_key(), []).append(job)
+            forecaster = cast(NeuralForecaster, job.forecaster)  # fit_many is per class
+            forecaster.check()
+            members[id(job)] = forecaster.member_jobs(job)
+        groups: dict[tuple, list[FitJob]] = {}
+        for member in (m for ms in members.values() for m in ms):
+            forecaster = cast(NeuralForecaster, member.forecaster)
+            groups.setdefault(forecaster.group_key(), []).append(member)
         prepare_process()
-        for members in groups.values():
-            for chunk in _chunks(members):
+        for group in groups.values():
+            for chunk in _chunks(group):
                 _fit_group(chunk)
                 progress.tell("fitted", count=len(chunk))
+        for job in jobs:
+            cast(NeuralForecaster, job.forecaster).gather(job, members[id(job)])
+
+    def member_jobs(self, job: FitJob) -> list[FitJob]:
+        """The single networks to train: this forecaster, or its ensemble's members (seeds
+        seed * K .. seed * K + K - 1, so ensembles of different seeds never share one)."""
+        if self.ensemble == 1:
+            return [job]
+        seeds = range(self.seed * self.ensemble, (self.seed + 1) * self.ensemble)
+        single = clone(self).set_params(ensemble=1)
+        return [FitJob(clone(single).set_params(seed=s), job.y, job.X) for s in seeds]
+
+    def gather(self, job: FitJob, members: list[FitJob]) -> None:
+        """Take the members' networks, then choose the shrinkage weight on the validation
+        tail (out of sample: no network learnt from it)."""
+        trained = [cast(NeuralForecaster, m.forecaster) for m in members]
+        if trained[0] is not self:
+            self.layers_: tuple[LayerSpec, ...] = trained[0].layers_
+            self.inputs_: Inputs = trained[0].inputs_
+            self.networks_: list[SpecNet] = [t.networks_[0] for t in trained]
+            self.history_: list[EpochLog] = trained[0].history_
+            self.fit_info_: dict[str, Any] = trained[0].fit_info_
+        self.weight_: float = 1.0
+        if self.resolved()["shrink"]:
+            self.weight_ = self._choose_weight(job.y, job.X)
+            self.fit_info_ = {**self.fit_info_, "w": self.weight_}
+        self.is_fitted_ = True
+
+    def _choose_weight(self, y: pd.Series, X: pd.DataFrame | None) -> float:
+        values = np.asarray(y, dtype=float)
+        X = pd.DataFrame(index=y.index) if X is None else X
+        tail = np.arange(max(len(y) - self.resolved()["val_days"], self.min_history()), len(y))
+        steps = max(self.horizon, 1)
+        raw = self._raw_paths(values, tail, steps, X)  # (N, steps), unshrunk
+        target = tail[:, None] + np.arange(steps)
+        known = target < len(values)
+        truth = values[np.minimum(target, len(values) - 1)][known]
+        last = np.repeat(values[tail - 1, None], steps, axis=1)
+        errors = [np.mean(np.abs(truth - _shrunk(raw, last, w)[known])) for w in WEIGHTS]
+        return float(WEIGHTS[int(np.argmin(errors))])  # ties: the smallest, nearest naive
 
     def group_key(self) -> tuple:
         """Forecasters with equal keys differ only in seed and can train as one network."""
         return tuple((k, v) for k, v in sorted(self.get_params().items()) if k != "seed")
 
     def paths(
-        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: np.ndarray | None
+        self,
+        values: np.ndarray,
+        positions: np.ndarray,
+        horizon: int,
+        features: pd.DataFrame,
     ) -> np.ndarray:
-        """Direct: the network's outputs are the next days. Recursive: each day's forecast
-        is fed back into the window for the next day."""
-        z = self.transform_.transform(values)
-        X, _ = make_windows(z, self.window, positions)  # (N, window, 1)
-        if self.strategy == "direct":
-            if horizon > self.network_.outputs:
-                raise SeqcastError(
-                    f"this model was trained for {self.network_.outputs} days ahead, not {horizon}"
-                )
-            z_paths = predict_model(self.network_, X)[0][:, :horizon]  # (N, horizon)
-        else:
-            z_paths = np.empty((len(positions), horizon))
-            for step in range(horizon):
-                z_paths[:, step] = predict_model(self.network_, X)[0][:, 0]
-                next_z = z_paths[:, step].astype(np.float32)[:, None, None]
-                X = np.concatenate([X[:, 1:], next_z], axis=1)
+        raw = self._raw_paths(values, positions, horizon, features)
+        if self.weight_ == 1.0:
+            return raw
+        return _shrunk(raw, np.repeat(values[positions - 1, None], horizon, axis=1), self.weight_)
+
+    def _raw_paths(
+        self,
+        values: np.ndarray,
+        positions: np.ndarray,
+        horizon: int,
+        features: pd.DataFrame,
+    ) -> np.ndarray:
+        """The members' forecasts, combined. Direct: the network's outputs are the next
+        days. Recursive: each day's forecast is fed back into the window for the next."""
+        z = self.inputs_.target(values)
+        extra = self.inputs_.covariates(pd.Series(values, index=features.index), features)
+        X, _ = self.inputs_.windows(z, extra, positions, 1)
+        member_paths = [self._member_paths(net, X, horizon) for net in self.networks_]
+        z_paths = (np.median if self.combine == "median" else np.mean)(member_paths, axis=0)
         paths = np.empty_like(z_paths)
         previous = values[positions - 1]
         for step in range(horizon):  # returns compound from the last known price
-            paths[:, step] = self.transform_.inverse_transform(z_paths[:, step], previous)
+            paths[:, step] = self.inputs_.transform.inverse_transform(z_paths[:, step], previous)
             previous = paths[:, step]
         return paths
 
+    def _member_paths(self, network: SpecNet, X: np.ndarray, horizon: int) -> np.ndarray:
+        if self.strategy == "direct":
+            if horizon > network.outputs:
+                raise SeqcastError(
+                    f"this model was trained for {network.outputs} days ahead, not {horizon}"
+                )
+            return predict_model(network, X)[0][:, :horizon]  # (N, horizon)
+        z_paths = np.empty((len(X), horizon))
+        for step in range(horizon):
+            z_paths[:, step] = predict_model(network, X)[0][:, 0]
+            if step + 1 < horizon:  # only the price's channel: check() refuses covariates
+                next_z = z_paths[:, step].astype(np.float32)[:, None, None]
+                X = np.concatenate([X[:, 1:], next_z], axis=1)
+        return z_paths
+
+    @property
+    def network_(self) -> SpecNet:
+        """The (first member's) network."""
+        return self.networks_[0]
+
     def fit_info(self) -> dict[str, Any]:
         return dict(getattr(self, "fit_info_", {}))
-
-    def set_fit_info(self, info: dict[str, Any]) -> None:
-        self.fit_info_ = info
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, _ = super().state()
         meta |= {
             "fit": self.fit_info(),
             "layers": format_layers(self.layers_),
-            "transform": self.transform_.state(),
+            "transform": self.inputs_.state(),
+            "weight": self.weight_,
             "history": [vars(log) for log in self.history_],
         }
-        arrays = {k: v.numpy() for k, v in self.network_.state_dict().items()}
+        arrays: dict[str, np.ndarray] = {}
+        for member, network in enumerate(self.networks_):
+            prefix = f"member{member}." if len(self.networks_) > 1 else ""
+            arrays |= {prefix + k: v.numpy() for k, v in network.state_dict().items()}
         return meta, arrays
 
     def restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.layers_ = parse_layers(meta["layers"])
-        self.transform_ = TargetTransform.from_state(meta["transform"])
-        self.network_ = SpecNet(self.layers_, self.window, [self.seed])
-        expected = {k: tuple(v.shape) for k, v in self.network_.state_dict().items()}
-        found = {k: tuple(v.shape) for k, v in arrays.items()}
-        if expected != found:
-            raise SeqcastError(
-                f"the weights do not match the layers '{meta['layers']}' (window {self.window})"
-            )
-        self.network_.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in arrays.items()})
-        self.network_.eval()
+        self.inputs_ = Inputs.from_state(meta["transform"], self.window)
+        self.networks_ = []
+        for member in range(self.ensemble):
+            prefix = f"member{member}." if self.ensemble > 1 else ""
+            mine = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            network = SpecNet(self.layers_, self.window, [self.seed], self.inputs_.channels)
+            expected = {k: tuple(v.shape) for k, v in network.state_dict().items()}
+            if expected != {k: tuple(v.shape) for k, v in mine.items()}:
+                raise SeqcastError(
+                    f"the weights do not match the layers '{meta['layers']}'"
+                    f" (window {self.window}, {self.ensemble} member(s))"
+                )
+            network.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in mine.items()})
+            self.networks_.append(network.eval())
+        self.weight_ = float(meta.get("weight", 1.0))
         self.history_ = [EpochLog(**log) for log in meta["history"]]
         self.fit_info_ = dict(meta.get("fit", {}))
         self.is_fitted_ = True
+
+
+def _shrunk(raw: np.ndarray, last: np.ndarray, w: float) -> np.ndarray:
+    """last * (raw / last) ** w: the predicted change times w (w = 0: `last`, exactly)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shrunk = last * np.power(raw / last, w)
+    return np.where(raw > 0, shrunk, last)
 
 
 # glibc serves allocations above 32 MiB with fresh pages from the system, and faults them in
@@ -197,9 +304,10 @@ def _chunks(jobs: list[FitJob]) -> list[list[FitJob]]:
     under glibc's fresh-page threshold and the whole group within half the free memory."""
     head = cast(NeuralForecaster, jobs[0].forecaster)
     layers = resolve_layers(head.model, head.layers, head.outputs())
-    one = footprint(layers, head.window, 1, head.batch_size, 1)
+    channels = 1 + len(head.features) + ("weekday" in head.features)
+    one = footprint(layers, head.window, channels, head.batch_size, 1)
     check_fits_in_memory(layers, one, available_memory(), f"'{format_layers(layers)}'")
-    windows = 4 * head.window * max(len(job.y) for job in jobs)  # float32 windows per member
+    windows = 4 * head.window * channels * max(len(job.y) for job in jobs)
     by_memory = available_memory() // 2 // (one.total_bytes + windows)
     by_buffer = FRESH_PAGES_ABOVE // max(one.largest_buffer, 1)
     size = max(1, min(MAX_MEMBERS, by_memory, by_buffer))
@@ -211,11 +319,12 @@ def _fit_group(jobs: list[FitJob]) -> None:
     head = forecasters[0]
     layers = resolve_layers(head.model, head.layers, head.outputs())
     config = head.train_config()
-    prepared: dict[int, tuple[TargetTransform, MemberData]] = {}
-    for job in jobs:  # seeds of one history share its scaler and windows
+    prepared: dict[int, tuple[Inputs, MemberData]] = {}
+    for job in jobs:  # seeds of one history share its scales and windows
         if id(job.y) not in prepared:
-            prepared[id(job.y)] = _training_data(head, job.y)
-    network = SpecNet(layers, head.window, [f.seed for f in forecasters])
+            prepared[id(job.y)] = _training_data(head, job.y, job.X)
+    channels = next(iter(prepared.values()))[0].channels
+    network = SpecNet(layers, head.window, [f.seed for f in forecasters], channels)
     histories, finals = fit_members(
         network,
         [prepared[id(job.y)][1] for job in jobs],
@@ -224,14 +333,15 @@ def _fit_group(jobs: list[FitJob]) -> None:
     )
     group = {"group_members": len(jobs), "threads": torch.get_num_threads()}
     for job, forecaster, history, final in zip(jobs, forecasters, histories, finals, strict=True):
-        forecaster.layers_, forecaster.transform_ = layers, prepared[id(job.y)][0]
-        forecaster.network_, forecaster.history_ = final, history
-        forecaster.set_fit_info(group)
-        forecaster.is_fitted_ = True
+        forecaster.layers_, forecaster.inputs_ = layers, prepared[id(job.y)][0]
+        forecaster.networks_, forecaster.history_ = [final], history
+        forecaster.fit_info_ = group  # how it was trained: the run's settings record it
 
 
-def _training_data(model: NeuralForecaster, y: pd.Series) -> tuple[TargetTransform, MemberData]:
-    """The scaler (fitted on the history before its validation tail) and the windows of one
+def _training_data(
+    model: NeuralForecaster, y: pd.Series, frame: pd.DataFrame | None
+) -> tuple[Inputs, MemberData]:
+    """The scales (fitted on the history before its validation tail) and the windows of one
     history: every target of a training window lies before the tail, and of a validation
     window inside the history."""
     settings, first, outputs = model.resolved(), model.min_history(), model.outputs()
@@ -243,14 +353,15 @@ def _training_data(model: NeuralForecaster, y: pd.Series) -> tuple[TargetTransfo
         )
     values = np.asarray(y, dtype=float)
     fit_end = len(values) - settings["val_days"]
-    transform = TargetTransform(settings["transform"]).fit(values[:fit_end])
-    z = transform.transform(values)
-    X, target = make_windows(z, model.window, np.arange(first, fit_end - outputs + 1), outputs)
+    features = tuple(model.features)
+    inputs = Inputs.fit(model.window, settings["transform"], y, frame, features, fit_end)
+    z, extra = inputs.target(values), inputs.covariates(y, frame)
+    X, target = inputs.windows(z, extra, np.arange(first, fit_end - outputs + 1), outputs)
     validation = None
     if settings["val_days"] >= outputs:
         last = len(z) - outputs + 1
-        validation = make_windows(z, model.window, np.arange(max(fit_end, first), last), outputs)
-    return transform, MemberData(X, target, validation)
+        validation = inputs.windows(z, extra, np.arange(max(fit_end, first), last), outputs)
+    return inputs, MemberData(X, target, validation)
 
 
 def _tell_epoch(logs: list[EpochLog], epochs: int, members: int) -> None:

@@ -1,7 +1,8 @@
 """Model names to forecasters, and saved forecasters back to live ones.
 
 Names: the baselines `naive`, `drift`, `ma[:K]`, `snaive[:K]`; a preset (`tutorial`, `mlp`,
-`rnn`, `lstm`, `gru`); or a TOML file of neural settings. The neural code (and with it
+`rnn`, `lstm`, `gru`) or a TOML file of neural settings, either as a seed ensemble with
+`*K` (`gru*5`). The neural code (and with it
 PyTorch) is imported only when a neural model is named or loaded.
 """
 
@@ -32,13 +33,21 @@ BASELINES: dict[str, Callable[..., Forecaster]] = {
 
 
 def label(name: str) -> str:
-    """How a model is called in tables: its name, or a TOML file's stem."""
-    return Path(name).stem if name.endswith(".toml") else name
+    """How a model is called in tables: its name, or a TOML file's stem (`mine*3` for
+    `mine.toml*3`)."""
+    base, star, count = name.partition("*")
+    return (Path(base).stem if base.endswith(".toml") else base) + star + count
 
 
 def make(name: str, settings: dict[str, Any] | None = None) -> Forecaster:
     """The forecaster a model name stands for; `settings` (neural settings, e.g. from the
-    command line) apply to neural models, over the preset's or the file's own."""
+    command line) apply to neural models, over the preset's or the file's own. `gru*5` is
+    the seed ensemble of five `gru` networks."""
+    base, star, count = name.partition("*")
+    if star:
+        if not count.isdigit() or int(count) < 2:
+            raise SeqcastError(f"model '{name}': an ensemble needs a count of 2 or more (gru*5)")
+        return make(base, {**(settings or {}), "ensemble": int(count)})
     kind, _, arg = name.partition(":")
     if kind in BASELINES:
         return _baseline(name, kind, arg)

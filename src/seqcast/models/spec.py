@@ -42,6 +42,7 @@ TUTORIAL_SETTINGS: dict[str, Any] = {
     "loss": "mse",
     "val_days": 0,  # no validation tail...
     "patience": None,  # ...and no early stopping: all epochs run
+    "shrink": False,  # the model's own forecast, unshrunk
 }
 # Measured (README, "Choosing the presets"): predicting log returns with an MAE loss and
 # early stopping on a 180-day validation tail is what keeps the families level with, or
@@ -51,6 +52,7 @@ FAMILY_SETTINGS: dict[str, Any] = {
     "loss": "mae",
     "val_days": 180,
     "patience": 5,
+    "shrink": False,
 }
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 SPARKS = "▁▂▃▄▅▆▇█"
 # Most important first: on a narrow terminal the table keeps as many of these as fit.
-PRIORITY = ["MAE", "MAE/naive", "DM p", "seeds", "RMSE", "DA%", "MASE", "MAPE%", "sMAPE%"]
+PRIORITY = ["MAE", "MAE/naive", "DM p", "seeds", "w", "RMSE", "DA%", "MASE", "MAPE%", "sMAPE%"]
 INTERVAL_PRIORITY = [
     "cover%",
     "width",

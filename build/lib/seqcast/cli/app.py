@@ -1,0 +1,382 @@
+"""The `seqcast` command: a thin layer over the Python API (parse, call one function, print).
+
+`run` and `compare` are the same experiment with different defaults: one model and the
+baselines named, or many models over several seeds. Both take every loading, training and
+evaluation option (seqcast.settings), a TOML file of the same keys, and `--json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from seqcast import progress
+from seqcast.cli.options import takes, user_errors
+from seqcast.settings import Evaluation, LoadOptions, NeuralSettings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Forecast daily price series with sequence models, always beside the naive baseline.",
+)
+
+DEFAULT_MODELS = "naive,drift,ma:7,snaive:7,mlp,rnn,lstm,gru,tutorial"
+DEFAULT_BASELINES = "naive,drift,ma:7,snaive:7"
+
+Data = Annotated[
+    Path | None,
+    typer.Option(
+        help="Price file: CSV (Yahoo, CoinGecko, CryptoDataDownload, Investing.com,"
+        " Kaggle intraday, any CSV with a date and a price column), .gz, .zip or Parquet.",
+        show_default="the embedded BTC-USD daily history",
+    ),
+]
+Config = Annotated[
+    Path | None, typer.Option(help="TOML file of settings (keys: these options' names).")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
+Verbose = Annotated[bool, typer.Option("--verbose", help="Show full tracebacks on errors.")]
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON on stdout (for scripts).")
+]
+Report = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write report.html (interactive charts).")
+]
+Png = Annotated[bool, typer.Option("--png", help="Also write plot.png (truth vs forecasts).")]
+
+
+def _stdout() -> Console:
+    """Rich output at the terminal's width (or $COLUMNS); 120 columns when piped."""
+    console = Console(highlight=False)
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(highlight=False, width=120)
+
+
+@app.command()
+@takes(LoadOptions, NeuralSettings, Evaluation)
+def run(
+    given: dict[str, Any],
+    data: Data = None,
+    config: Config = None,
+    baselines: Annotated[
+        str, typer.Option(help="Baselines beside the model (naive always runs).")
+    ] = "naive",
+    name: Annotated[str | None, typer.Option(help="Run name [<model>-<timestamp>].")] = None,
+    runs_dir: Annotated[Path, typer.Option(help="Where run directories are written.")] = Path(
+        "runs"
+    ),
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    as_json: AsJson = False,
+    report: Report = True,
+    png: Png = False,
+) -> None:
+    """Train a model, score it against the naive forecast, and save the run."""
+    with user_errors(verbose):
+        settings = _settings(config, given, data)
+        output = Output(quiet or as_json, as_json, report, png)
+        _experiment_command(settings, "run", name, runs_dir, output, baselines)
+
+
+@app.command(name="compare")
+@takes(LoadOptions, NeuralSettings, Evaluation, exclude=("model", "layers"))
+def compare_command(
+    given: dict[str, Any],
+    data: Data = None,
+    config: Config = None,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated: baselines naive, drift, ma[:K], snaive[:K]; presets"
+            " tutorial, mlp, rnn, lstm, gru; or .toml files of settings.",
+            show_default=DEFAULT_MODELS,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output directory [runs/compare-<timestamp>].")
+    ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    as_json: AsJson = False,
+    report: Report = True,
+    png: Png = False,
+) -> None:
+    """Backtest baselines and models over seeds; rank them by MAE beside the naive forecast."""
+    with user_errors(verbose):
+        settings = _settings(config, given, data)
+        if models is not None:
+            settings["models"] = models
+        output = Output(quiet or as_json, as_json, report, png)
+        _experiment_command(settings, "compare", None, out, output, None)
+
+
+@app.command()
+def demo(
+    data: Data = None,
+    epochs: Annotated[int, typer.Option(help="Training epochs (the tutorial's 50).")] = 50,
+    runs_dir: Annotated[Path, typer.Option(help="Where run directories are written.")] = Path(
+        "runs"
+    ),
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """The tutorial end to end: its LSTM, 50 epochs, batch 64, the last 60 days as test."""
+    with user_errors(verbose):
+        settings = {"data": str(data or ""), "model": "tutorial", "epochs": epochs}
+        output = Output(quiet, as_json=False, report=True, png=True)
+        _experiment_command(settings, "run", "demo", runs_dir, output, "naive")
+
+
+@app.command()
+def predict(
+    run_dir: Annotated[Path, typer.Option("--run", help="A run directory written by seqcast.")],
+    data: Data = None,
+    verbose: Verbose = False,
+    as_json: AsJson = False,
+) -> None:
+    """Reload a saved run and forecast (no training): the test days and the next day."""
+    from seqcast import runs
+
+    with user_errors(verbose):
+        result = runs.replay(run_dir, data)
+        _report(result, None, as_json, one_model=True)
+
+
+@app.command()
+def forecast(
+    run_dir: Annotated[Path, typer.Option("--run", help="A run directory written by seqcast.")],
+    data: Data = None,
+    horizon: Annotated[
+        int | None, typer.Option(help="Days ahead.", show_default="the run's --horizon")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Which of the run's models.", show_default="its model, or the best"),
+    ] = None,
+    verbose: Verbose = False,
+    as_json: AsJson = False,
+) -> None:
+    """The next days after the data ends, with the run's calibrated intervals and a fan chart
+    (no training)."""
+    from seqcast import runs
+    from seqcast.report.files import plain
+
+    with user_errors(verbose):
+        next_days, series = runs.forecast_next(run_dir, data, horizon, model)
+        for note in next_days.notes:
+            typer.echo(f"seqcast: note: {note}", err=True)
+        paths = runs.save_forecast(run_dir, next_days, series)
+        if as_json:
+            table = next_days.table.reset_index().assign(date=lambda t: t["date"].astype(str))
+            payload = {"model": next_days.model, "forecast": table.to_dict(orient="records")}
+            json.dump(plain({**payload, "files": [str(p) for p in paths]}), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+            return
+        out = _stdout()
+        from seqcast.report.tables import next_days_table
+
+        out.print(
+            next_days_table(next_days.table, f"{next_days.model}, after {series.index[-1].date()}")
+        )
+        out.print(f"Saved {', '.join(str(p) for p in paths)}")
+
+
+@app.command(name="fetch")
+def fetch_command(
+    symbol: Annotated[str, typer.Argument(help="Yahoo Finance ticker: BTC-USD, SPY, ^GSPC...")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="CSV to write.", show_default="<SYMBOL>.csv")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Chart API address (or $SEQCAST_FETCH_URL).", show_default=True),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer.")] = 20.0,
+    verbose: Verbose = False,
+) -> None:
+    """Download a symbol's daily prices (only the days not cached yet; never today's
+    unfinished day) into a CSV seqcast reads."""
+    from seqcast.data.fetch import fetch
+
+    with user_errors(verbose):
+        got = fetch(symbol, out, base_url, timeout)
+        typer.echo(
+            f"{got.path}: {got.rows:,} days, {got.first} .. {got.last}"
+            f" ({got.new:,} new; cached in {Path('~/.cache/seqcast/prices')})"
+        )
+
+
+@app.command()
+@takes(LoadOptions)
+def inspect(
+    given: dict[str, Any],
+    data: Annotated[Path, typer.Argument(help="The price file to look at.")],
+    verbose: Verbose = False,
+) -> None:
+    """Show what seqcast reads from a file: layout, dates, repairs, statistics, a sparkline."""
+    from seqcast.data.load import read_prices
+    from seqcast.report.tables import describe
+
+    with user_errors(verbose):
+        loaded = read_prices(data, LoadOptions(**given))
+        out = _stdout()
+        for line in describe(loaded):
+            out.print(line, markup=False)
+
+
+def _settings(config: Path | None, given: dict[str, Any], data: Path | None) -> dict[str, Any]:
+    """TOML settings, overridden by the options given on the command line."""
+    from seqcast.models.registry import read_toml
+
+    settings = read_toml(config) if config else {}
+    settings |= given
+    if data is not None:
+        settings["data"] = str(data)
+    return settings
+
+
+@app.command(name="report")
+def report_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run or comparison directory.")],
+    verbose: Verbose = False,
+) -> None:
+    """Write report.html for a run or comparison directory (again, or for an older run)."""
+    from seqcast import runs
+
+    with user_errors(verbose):
+        path, problems = runs.write_report(run_dir)
+        for problem in problems:
+            typer.echo(f"seqcast: note: {problem}; the report shows what could be read", err=True)
+        typer.echo(f"Report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@dataclass(frozen=True)
+class Output:
+    quiet: bool  # no progress lines
+    as_json: bool  # the result as JSON on stdout instead of tables
+    report: bool  # write report.html
+    png: bool  # write plot.png
+
+
+def _experiment_command(
+    settings: dict[str, Any],
+    command: str,
+    name: str | None,
+    where: Path | None,
+    output: Output,
+    baselines: str | None,
+) -> None:
+    from seqcast import runs
+    from seqcast.config import plan
+
+    experiment, loaded = plan(settings, command, baselines)
+    quiet = output.quiet
+    listener = _progress_printer(command) if not quiet else (lambda event, details: None)
+    with progress.listening(listener):
+        result = experiment.run(loaded)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    if command == "run":
+        label = next(iter(experiment.models)) if experiment.models else "naive"
+        directory = (where or Path("runs")) / (name or f"{label}-{stamp}")
+    else:
+        directory = where or Path("runs") / f"compare-{stamp}"
+    runs.save(result, directory, report=output.report, png=output.png)
+    _report(result, directory, output.as_json, one_model=command == "run")
+
+
+def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool) -> None:
+    from seqcast.report.files import plain
+    from seqcast.report.tables import show_result
+
+    if as_json:
+        payload = {**result.to_dict(), "directory": None if directory is None else str(directory)}
+        json.dump(plain(payload), sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+        return
+    out = _stdout()
+    for renderable in show_result(result, out, next_days=one_model):
+        out.print(renderable)
+    if directory is not None:
+        out.print(f"Results saved to {directory}")
+
+
+def _progress_printer(command: str) -> progress.Listener:
+    """`run` prints a line per epoch (as Keras does); `compare` shows one live progress bar
+    on an interactive terminal: fits done, the model training now, time left."""
+    err = Console(stderr=True, highlight=False)
+    if command == "run":
+
+        def epoch_lines(event: str, details: dict[str, Any]) -> None:
+            if event == "epoch":
+                val = details["val_loss"]
+                shown = f"  val_loss {val:.6f}" if val is not None else ""
+                err.print(
+                    f"epoch {details['epoch']:>3}/{details['epochs']}"
+                    f"  loss {details['loss']:.6f}{shown}  {details['seconds']:.2f}s"
+                )
+
+        return epoch_lines
+    if not err.is_terminal:
+        return lambda event, details: None
+    return FitProgress(err)
+
+
+class FitProgress:
+    """A rich progress bar over the fits of a job, advanced within a group by its epochs."""
+
+    def __init__(self, console: Console):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress(
+            "{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("starting", total=None)
+        self.done, self.label = 0.0, ""
+
+    def __call__(self, event: str, details: dict[str, Any]) -> None:
+        if event == "start":
+            self.bar.start()
+            self.bar.update(self.task, total=details["total"])
+        elif event == "model":
+            self.label = f"{details['label']} ({details['seeds']} seed(s))"
+            self.bar.update(self.task, description=self.label)
+        elif event == "epoch":
+            within = details["members"] * details["epoch"] / details["epochs"]
+            shown = f"{self.label} epoch {details['epoch']}/{details['epochs']}"
+            self.bar.update(self.task, completed=self.done + within, description=shown)
+        elif event == "fitted":
+            self.done += details["count"]
+            self.bar.update(self.task, completed=self.done)
+            if self.done >= (self.bar.tasks[0].total or float("inf")):
+                self.bar.stop()
+
+
+def main(argv: Any = None) -> None:
+    try:
+        app(args=argv, prog_name="seqcast")
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    else:
+        code = 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if "torch" in sys.modules:
+        # Every file is written and closed by now; unloading PyTorch's libraries at
+        # interpreter exit takes 0.4 s of every command that trained, for nothing.
+        os._exit(code)
+    sys.exit(code)

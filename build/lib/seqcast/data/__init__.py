@@ -1,0 +1,1 @@
+"""Loading price files: read the bytes, recognise the layout, parse, validate, repair."""

@@ -1,0 +1,1 @@
+"""Evaluation: walk-forward backtests as one long table, metrics and significance tests."""

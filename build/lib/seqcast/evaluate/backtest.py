@@ -1,0 +1,132 @@
+"""Walk-forward backtests as data: one long table that metrics, plots and reports all read.
+
+Each test day is a forecast origin: from the true history before it, every model forecasts
+the next `horizon` days. The table has one row per (origin, target date):
+
+    cutoff  date  h  y  <one column per model run>
+
+where `cutoff` is the last date the forecast could see (Nixtla's convention) and `h` the
+number of steps from it to `date`. Models are refit every `refit_every` days (never, by
+default: fit once, as the tutorial does) on the data before each refit — all of it
+(expanding window) or only the last `train_days` (sliding window). Every fit of the whole
+backtest is handed to `fit_all` at once, so forecasters that can train together do.
+
+With `calibration_days`, the same walk-forward runs over that many days before the test
+period, on its own fits (the refit schedule extended backwards; fit once = one more fit),
+so that the test period's fits and forecasts are exactly those without it: those
+forecasts are out of sample, and their errors calibrate the intervals (intervals.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from seqcast.errors import SeqcastError
+from seqcast.models.base import FitJob, Forecaster, clone, fit_all
+
+
+def fit_origins(
+    n: int, test_days: int, refit_every: int | None, calibration_days: int = 0
+) -> list[int]:
+    """Positions where a (re)fit happens; each fit forecasts up to the next one."""
+    if not 0 < test_days < n:
+        raise SeqcastError(f"--test-days must be between 1 and {n - 1}, not {test_days}")
+    if refit_every is not None and refit_every < 1:
+        raise SeqcastError(f"--refit-every {refit_every}: use 1 or more, or leave it out")
+    start = n - test_days
+    calibration = start - calibration_days
+    if calibration < 1:
+        raise SeqcastError(
+            f"{calibration_days} calibration days and {test_days} test days leave no history"
+        )
+    earlier = range(calibration, start, refit_every or calibration_days) if calibration_days else []
+    return [*earlier, *range(start, n, refit_every or test_days)]
+
+
+@dataclass
+class Backtest:
+    table: pd.DataFrame  # cutoff, date, h, y, one column per forecaster: the test period
+    fitted: dict[str, Forecaster]  # each forecaster as fitted at the last refit
+    calibration: pd.DataFrame | None = None  # the same, for the days before the test
+
+
+def backtest(
+    series: pd.Series,
+    forecasters: dict[str, Forecaster],
+    test_days: int,
+    refit_every: int | None = None,
+    train_days: int | None = None,
+    horizon: int = 1,
+    features: pd.DataFrame | None = None,
+    calibration_days: int = 0,
+) -> Backtest:
+    """Forecasts of the last `test_days` of `series` by each forecaster (left unfitted: every
+    fit works on a clone), from every test day, `horizon` days ahead; with
+    `calibration_days`, also from the days before them (`Backtest.calibration`)."""
+    n = len(series)
+    starts = fit_origins(n, test_days, refit_every, calibration_days)
+    if horizon < 1:
+        raise SeqcastError(f"--horizon {horizon}: forecast at least 1 day ahead")
+    first_test = n - test_days - calibration_days
+    jobs: list[tuple[int, str, FitJob]] = []
+    for origin in starts:
+        first = 0 if train_days is None else max(0, origin - train_days)
+        history = series.iloc[first:origin]  # one object per refit: its fits may share it
+        past = None if features is None else features.iloc[first:origin]
+        jobs += [(origin, name, FitJob(clone(f), history, past)) for name, f in forecasters.items()]
+    fit_all([job for _, _, job in jobs])
+
+    paths = {name: np.full((n - first_test, horizon), np.nan) for name in forecasters}
+    ends = dict(zip(starts, [*starts[1:], n], strict=True))
+    for origin, name, job in jobs:
+        end = ends[origin]  # this fit forecasts from origins origin .. end - 1
+        known = series.iloc[:end]
+        paths[name][origin - first_test : end - first_test] = job.forecaster.predict(
+            known, np.arange(origin, end), horizon, None if features is None else features[:end]
+        )
+    fitted = {name: job.forecaster for origin, name, job in jobs if origin == starts[-1]}
+    table = long_table(series, first_test, horizon, paths)
+    if not calibration_days:
+        return Backtest(table, fitted)
+    tested = table["cutoff"] >= series.index[n - test_days - 1]
+    test, calibration = table[tested].reset_index(drop=True), table[~tested].reset_index(drop=True)
+    return Backtest(test, fitted, calibration)
+
+
+def long_table(
+    series: pd.Series, first_test: int, horizon: int, paths: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """Rows (origin t, step h) for every target date t + h - 1 inside the series."""
+    n = len(series)
+    origin, step = np.meshgrid(np.arange(first_test, n), np.arange(1, horizon + 1), indexing="ij")
+    inside = (origin + step - 1 < n).ravel()
+    origin, step = origin.ravel()[inside], step.ravel()[inside]
+    target = origin + step - 1
+    table = pd.DataFrame(
+        {
+            "cutoff": series.index[origin - 1],
+            "date": series.index[target],
+            "h": step,
+            "y": series.to_numpy()[target],
+        }
+    )
+    for name, values in paths.items():
+        table[name] = values.ravel()[inside]
+    return table
+
+
+def days_since(series: pd.Series, start: str) -> int:
+    """The number of days from `start` (a date) to the end of the series."""
+    try:
+        when = pd.Timestamp(start)
+    except ValueError:
+        raise SeqcastError(f"--start '{start}' is not a date; use YYYY-MM-DD") from None
+    days = int((series.index >= when).sum())
+    if days == 0:
+        raise SeqcastError(
+            f"--start {when.date()} is after the last date {series.index[-1].date()}"
+        )
+    return days

@@ -1,0 +1,236 @@
+"""Prediction intervals calibrated on out-of-sample errors, and how right they are.
+
+The interval of a forecast made at cutoff c for h days ahead is read from the errors of the
+same model run's earlier h-day forecasts whose truth was known by c (their target date is at
+or before c), made by models not trained on those days (the walk-forward calibration and test
+forecasts), the last `window` of them: split conformal over a rolling window. An error is the
+log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2% error is a
+2% error at $300 and at $70,000) and are asymmetric where the errors are. Three methods:
+
+- `conformal`: the interval is forecast * exp([q_lo, q_hi]) with q_lo, q_hi the
+  floor((n + 1) a/2)-th and ceil((n + 1)(1 - a/2))-th smallest of the n errors (a = 1 - level):
+  the finite-sample split-conformal quantiles.
+- `adaptive`: adaptive conformal inference (Gibbs & Candes 2021): a is steered online,
+  a <- a + GAMMA * (1 - level - miss), each time an earlier interval's truth becomes known.
+- `scaled`: errors divided by the trailing volatility at their cutoff (EWMA of squared daily
+  log returns, times sqrt(h)), and the interval widened by today's volatility.
+
+Nothing here reads a value after the cutoff it works for (a test changes the future).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from seqcast.errors import SeqcastError
+from seqcast.evaluate.significance import chi2_tail
+
+GAMMA = 0.005  # ACI's step: Gibbs & Candes' choice for daily data
+DECAY = 0.94  # RiskMetrics' daily EWMA decay for volatility
+
+
+def min_errors(level: float) -> int:
+    """Fewest errors for which the level's split-conformal interval is finite."""
+    return math.ceil(200.0 / (100.0 - level) - 1.0 - 1e-9)
+
+
+def check_enough(levels: tuple[float, ...], available: int, horizon: int) -> None:
+    """Refuse, before any training, a calibration too short for the widest level."""
+    widest = max(levels)
+    if available < min_errors(widest):
+        raise SeqcastError(
+            f"{widest:g}% intervals at {horizon} days ahead need at least"
+            f" {min_errors(widest)} past errors, but the calibration gives {available};"
+            f" use --calibration-days {min_errors(widest) + horizon - 1} or more"
+        )
+
+
+def volatility(series: pd.Series) -> pd.Series:
+    """Trailing daily volatility at each date, from log returns up to and including it
+    (NaN until a price has moved: nothing to scale by)."""
+    returns = np.log(series).diff().fillna(0.0)
+    vol = np.sqrt((returns**2).ewm(alpha=1.0 - DECAY, adjust=False).mean())
+    return vol.where(vol > 0)
+
+
+def column_names(run: str, level: float) -> tuple[str, str]:
+    """Nixtla's names for an interval: <model>-lo-<level>, <model>-hi-<level>."""
+    return f"{run}-lo-{level:g}", f"{run}-hi-{level:g}"
+
+
+def add_intervals(
+    table: pd.DataFrame,
+    calibration: pd.DataFrame,
+    runs: list[str],
+    levels: tuple[float, ...],
+    method: str,
+    window: int,
+    vol: pd.Series,
+) -> pd.DataFrame:
+    """`table` with an interval per run and level. Rows of `table` without a truth (future
+    days) get intervals too; rows of `calibration` only lend their errors."""
+    table = table.copy()
+    known = pd.concat([calibration, table], ignore_index=True)
+    known = known[known["y"].notna()]
+    for h in sorted(table["h"].unique()):
+        targets = table.index[table["h"] == h]
+        rows = table.loc[targets].sort_values("cutoff")
+        past = known[known["h"] == h].sort_values("date")
+        for run in runs:
+            bounds = _bounds(rows, past, run, int(h), levels, method, window, vol)
+            for level, (lo, hi) in bounds.items():
+                lo_name, hi_name = column_names(run, level)
+                table.loc[rows.index, lo_name] = lo
+                table.loc[rows.index, hi_name] = hi
+    return table
+
+
+def _bounds(
+    rows: pd.DataFrame,
+    past: pd.DataFrame,
+    run: str,
+    h: int,
+    levels: tuple[float, ...],
+    method: str,
+    window: int,
+    vol: pd.Series,
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Per level, the (lo, hi) bounds of every row (rows sorted by cutoff)."""
+    forecast = rows[run].to_numpy(dtype=float)
+    errors = _log_ratio(past["y"].to_numpy(dtype=float), past[run].to_numpy(dtype=float))
+    scale_rows = np.ones(len(rows))
+    if method == "scaled":
+        errors = errors / (vol.loc[past["cutoff"]].to_numpy() * math.sqrt(h))
+        scale_rows = vol.loc[rows["cutoff"]].to_numpy() * math.sqrt(h)
+    # errors known at each row's cutoff: the last `window` target dates at or before it
+    end = np.searchsorted(past["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
+    start = np.maximum(end - window, 0)
+    pools = [
+        np.sort(e[np.isfinite(e)]) for e in (errors[a:b] for a, b in zip(start, end, strict=True))
+    ]
+    truth = rows["y"].to_numpy(dtype=float)
+    done = np.searchsorted(rows["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
+    bounds = {}
+    for level in levels:
+        target = (100.0 - level) / 100.0
+        alpha, lo, hi = target, np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+        seen = 0  # adaptive: rows whose truth is known, and counted
+        for i, pool in enumerate(pools):
+            if method == "adaptive":
+                while seen < min(done[i], i):  # truths known by this cutoff, in order
+                    miss = not lo[seen] <= truth[seen] <= hi[seen]
+                    alpha = alpha + GAMMA * (target - float(miss))
+                    seen += 1
+            q = _quantiles(pool, min(max(alpha, 0.0), 1.0), clip=method == "adaptive")
+            if q is not None:
+                lo[i] = forecast[i] * math.exp(q[0] * scale_rows[i])
+                hi[i] = forecast[i] * math.exp(q[1] * scale_rows[i])
+        bounds[level] = (lo, hi)
+    return bounds
+
+
+def _quantiles(pool: np.ndarray, alpha: float, clip: bool) -> tuple[float, float] | None:
+    """Split-conformal lower and upper quantiles of sorted errors; None where the pool is
+    too small for a finite interval (unless `clip`: ACI's widest is the pool's range)."""
+    n = len(pool)
+    if n == 0:
+        return None
+    k_lo = math.floor((n + 1) * alpha / 2 + 1e-9)  # 1e-9: 20 * 0.2 / 2 is 2, not 1.999...
+    k_hi = math.ceil((n + 1) * (1 - alpha / 2) - 1e-9)
+    if not clip and (k_lo < 1 or k_hi > n):
+        return None
+    k_lo, k_hi = min(max(k_lo, 1), n), min(max(k_hi, 1), n)
+    return float(pool[k_lo - 1]), float(pool[k_hi - 1])
+
+
+def _log_ratio(y: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(forecast > 0, np.log(y / forecast), np.nan)
+
+
+def interval_scores(
+    table: pd.DataFrame, runs: list[str], levels: tuple[float, ...], vol: pd.Series
+) -> pd.DataFrame:
+    """One row per (column, h, level): coverage (overall and in the calm, normal and
+    volatile thirds of the test cutoffs by trailing volatility), mean width, Winkler score,
+    pinball loss, and the p-values of Kupiec's and Christoffersen's tests."""
+    regime_of = _regimes(vol.loc[table["cutoff"].unique()])
+    rows = []
+    for h, part in table[table["y"].notna()].groupby("h", sort=True):
+        part = part.sort_values("cutoff")
+        y = part["y"].to_numpy()
+        regime = regime_of.loc[part["cutoff"]].to_numpy()
+        for run in runs:
+            for level in levels:
+                lo_name, hi_name = column_names(run, level)
+                lo, hi = part[lo_name].to_numpy(), part[hi_name].to_numpy()
+                rows.append(
+                    {"column": run, "h": int(h), "level": level}
+                    | interval_metrics(y, lo, hi, level, regime)
+                )
+    return pd.DataFrame(rows)
+
+
+def interval_metrics(
+    y: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: float, regime: np.ndarray
+) -> dict[str, float]:
+    alpha = (100.0 - level) / 100.0
+    inside = (lo <= y) & (y <= hi)
+    below, above = np.maximum(lo - y, 0.0), np.maximum(y - hi, 0.0)
+    width = hi - lo
+    pinball = (alpha / 2) * np.maximum(y - lo, 0) + (1 - alpha / 2) * np.maximum(lo - y, 0)
+    pinball += (1 - alpha / 2) * np.maximum(y - hi, 0) + (alpha / 2) * np.maximum(hi - y, 0)
+    coverage = {
+        f"cover {name}%": 100.0 * float(inside[regime == name].mean())
+        if (regime == name).any()
+        else np.nan
+        for name in ("calm", "normal", "volatile")
+    }
+    return {
+        "cover%": 100.0 * float(inside.mean()),
+        "width": float(width.mean()),
+        "Winkler": float(np.mean(width + (2 / alpha) * (below + above))),
+        "pinball": float(pinball.mean() / 2),
+        "Kupiec p": kupiec(~inside, alpha),
+        "Christoffersen p": christoffersen(~inside),
+        **coverage,
+    }
+
+
+def _regimes(vol: pd.Series) -> pd.Series:
+    """Each cutoff as calm, normal or volatile: the thirds of the test cutoffs' volatility."""
+    low, high = np.quantile(vol.to_numpy(), [1 / 3, 2 / 3])
+    names = np.where(vol <= low, "calm", np.where(vol <= high, "normal", "volatile"))
+    return pd.Series(names, index=vol.index)
+
+
+def kupiec(misses: np.ndarray, alpha: float) -> float:
+    """Kupiec's unconditional-coverage test: is the miss rate the promised alpha?"""
+    n, x = len(misses), int(np.sum(misses))
+    if n == 0:
+        return float("nan")
+    rate = x / n
+    log_null = (n - x) * math.log(1 - alpha) + x * math.log(alpha)
+    log_fit = _xlogy(n - x, 1 - rate) + _xlogy(x, rate)
+    return chi2_tail(max(-2.0 * (log_null - log_fit), 0.0), 1)
+
+
+def christoffersen(misses: np.ndarray) -> float:
+    """Christoffersen's independence test: does a miss make the next miss likelier?"""
+    a, b = misses[:-1].astype(int), misses[1:].astype(int)
+    n00, n01 = int(np.sum((a == 0) & (b == 0))), int(np.sum((a == 0) & (b == 1)))
+    n10, n11 = int(np.sum((a == 1) & (b == 0))), int(np.sum((a == 1) & (b == 1)))
+    if n00 + n01 == 0 or n10 + n11 == 0:
+        return float("nan")  # no misses (or only misses): nothing to test
+    p01, p11 = n01 / (n00 + n01), n11 / (n10 + n11)
+    p = (n01 + n11) / (n00 + n01 + n10 + n11)
+    log_null = _xlogy(n00 + n10, 1 - p) + _xlogy(n01 + n11, p)
+    log_fit = _xlogy(n00, 1 - p01) + _xlogy(n01, p01) + _xlogy(n10, 1 - p11) + _xlogy(n11, p11)
+    return chi2_tail(max(-2.0 * (log_null - log_fit), 0.0), 1)
+
+
+def _xlogy(count: float, probability: float) -> float:
+    return 0.0 if count == 0 else count * math.log(probability)

@@ -1,0 +1,132 @@
+"""The one experiment path: forecasters and evaluation settings in, one result out.
+
+`Experiment(models, evaluation, seeds).run(data)` backtests every model (a model with a seed
+once per seed) beside the naive forecast, `horizon` days ahead from every test day, with
+calibrated intervals when levels are asked for, and scores them all. The `Result` saves to
+a run directory, loads back, and forecasts again without training. `seqcast run` is an
+experiment with one model (and the baselines named), `seqcast compare` one with many.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from seqcast import progress
+from seqcast.data.load import Loaded, check_length
+from seqcast.errors import SeqcastError
+from seqcast.evaluate.backtest import backtest, days_since, fit_origins
+from seqcast.evaluate.intervals import check_enough
+from seqcast.evaluate.metrics import naive_scale
+from seqcast.models.base import Forecaster, clone
+from seqcast.models.baselines import NaiveForecaster
+from seqcast.result import Result
+from seqcast.settings import Evaluation
+
+FORMAT = 2  # of the run directory; seqcast 0.1.0 wrote format 1 (see runs.py)
+KEYS = ["cutoff", "date", "h", "y"]
+
+
+@dataclass
+class Experiment:
+    models: dict[str, Forecaster]  # label -> forecaster; naive is always added as reference
+    evaluation: Evaluation = field(default_factory=Evaluation)
+    seeds: tuple[int, ...] = (0,)  # every model with a `seed` parameter runs once per seed
+
+    def runs(self) -> dict[str, dict[str, Forecaster]]:
+        """label -> table column -> forecaster: `label@seed` per seed for seeded models; a
+        model with a `horizon` parameter (the direct strategy's width) gets the evaluation's."""
+        runs: dict[str, dict[str, Forecaster]] = {}
+        for label, model in {"naive": NaiveForecaster(), **self.models}.items():
+            params = model.get_params()
+            if "horizon" in params:
+                model = clone(model).set_params(horizon=self.evaluation.horizon)
+            if "seed" in params:
+                runs[label] = {f"{label}@{s}": clone(model).set_params(seed=s) for s in self.seeds}
+            else:
+                runs[label] = {label: model}
+        return runs
+
+    def run(self, data: Loaded) -> Result:
+        series, evaluation = data.series, self.evaluation
+        test_days = (
+            days_since(series, evaluation.start) if evaluation.start else evaluation.test_days
+        )
+        calibration_days = evaluation.calibration_days if evaluation.levels else 0
+        runs = self.runs()
+        self._check(runs, series, data.source, test_days, calibration_days)
+        tables: list[pd.DataFrame] = []
+        calibrations: list[pd.DataFrame] = []
+        fitted: dict[str, Forecaster] = {}
+        seconds: dict[str, float] = {}
+        refits = len(fit_origins(len(series), test_days, evaluation.refit_every, calibration_days))
+        progress.tell("start", total=sum(len(columns) for columns in runs.values()) * refits)
+        for label, columns in runs.items():
+            progress.tell("model", label=label, seeds=len(columns))
+            start = time.perf_counter()
+            result = backtest(
+                series,
+                columns,
+                test_days,
+                evaluation.refit_every,
+                evaluation.train_days,
+                evaluation.horizon,
+                calibration_days=calibration_days,
+            )
+            seconds[label] = time.perf_counter() - start
+            tables.append(result.table)
+            if result.calibration is not None:
+                calibrations.append(result.calibration)
+            fitted |= result.fitted
+        settings = {
+            "format": FORMAT,
+            "data": data.provenance(),
+            "models": {label: _describe(model) for label, model in self.models.items()},
+            "columns": {label: list(columns) for label, columns in runs.items()},
+            "evaluation": {**dataclasses.asdict(evaluation), "test_days": test_days},
+            "seeds": list(self.seeds),
+            "naive_scale": naive_scale(series.to_numpy()[: len(series) - test_days]),
+            "fits": {column: f.fit_info() for column, f in fitted.items() if f.fit_info()},
+        }
+        calibration = _side_by_side(calibrations) if calibrations else None
+        return Result.build(settings, _side_by_side(tables), fitted, seconds, calibration, series)
+
+    def _check(
+        self,
+        runs: dict[str, dict[str, Forecaster]],
+        series: pd.Series,
+        source: str,
+        test_days: int,
+        calibration_days: int,
+    ) -> None:
+        """Everything that can be refused is refused before any training."""
+        evaluation = self.evaluation
+        forecasters = [f for columns in runs.values() for f in columns.values()]
+        for forecaster in forecasters:
+            forecaster.check()
+        if evaluation.horizon > test_days:
+            raise SeqcastError(
+                f"--horizon {evaluation.horizon} is longer than the {test_days}-day test period;"
+                " forecast fewer days ahead or test on more days"
+            )
+        if evaluation.levels:
+            available = calibration_days - evaluation.horizon + 1
+            check_enough(evaluation.levels, available, evaluation.horizon)
+        needed = max(f.min_train() for f in forecasters) + test_days + calibration_days
+        what = "the window, validation and test period"
+        if calibration_days:
+            what = "the window, validation, calibration and test period"
+        check_length(series, needed, source, what)
+
+
+def _side_by_side(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Backtest tables of the same rows, one per model: their model columns side by side."""
+    return pd.concat([tables[0], *(t.drop(columns=KEYS) for t in tables[1:])], axis=1)
+
+
+def _describe(model: Forecaster) -> dict[str, Any]:
+    return {"class": type(model).__name__, "params": model.get_params()}

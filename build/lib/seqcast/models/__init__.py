@@ -1,0 +1,1 @@
+"""Forecasters: the contract, the baselines, and neural networks from a layer spec."""

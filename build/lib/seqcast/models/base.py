@@ -1,0 +1,172 @@
+"""The forecaster contract every model and baseline answers, in scikit-learn's conventions.
+
+- Parameters are constructor arguments stored under their own names; `__init__` does nothing
+  else. `get_params`/`set_params` round-trip, and `clone` (ours or scikit-learn's) copies them.
+- `fit(y, X=None)` learns from a history (a date-indexed series, and optionally a frame of
+  past covariates beside it) and returns `self`; fitted state ends in `_`.
+- `predict(y, origins, horizon)` forecasts, from each origin t (a position in y), the values
+  y[t], ..., y[t + horizon - 1], reading only y[:t]. `forecast(y, horizon)` does it from the
+  end of y: the next `horizon` dates.
+- `fit_many(jobs)` fits several forecasters of one class, each on its own history. The default
+  fits them one by one; a class that can train members together (neural networks of several
+  seeds, refits, series) overrides it. Generic code always fits through `fit_many`.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from seqcast import progress
+from seqcast.data.calendar import next_dates
+from seqcast.errors import NotFittedError, SeqcastError
+
+
+class Estimator:
+    """get_params/set_params from the constructor's signature, as scikit-learn's BaseEstimator
+    (which is not imported: it costs a second and a half of start-up)."""
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        return [p.name for p in list(signature.parameters.values())[1:] if p.kind not in kinds]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    def set_params(self, **params: Any) -> Self:
+        unknown = set(params) - set(self.param_names())
+        if unknown:
+            raise SeqcastError(f"{type(self).__name__} has no setting {', '.join(sorted(unknown))}")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        """The class and the parameters that differ from their defaults, as scikit-learn."""
+        defaults = inspect.signature(type(self).__init__).parameters
+        shown = {k: v for k, v in self.get_params().items() if defaults[k].default != v}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
+
+def clone(estimator: Estimator) -> Any:
+    """A new, unfitted estimator with the same parameters."""
+    return type(estimator)(**copy.deepcopy(estimator.get_params()))
+
+
+@dataclass
+class FitJob:
+    """One fit: a forecaster and the history it learns from."""
+
+    forecaster: Forecaster
+    y: pd.Series
+    X: pd.DataFrame | None = None
+
+
+class Forecaster(Estimator):
+    def fit(self, y: pd.Series, X: pd.DataFrame | None = None) -> Self:
+        type(self).fit_many([FitJob(self, y, X)])
+        return self
+
+    @classmethod
+    def fit_many(cls, jobs: Sequence[FitJob]) -> None:
+        """Fit every job's forecaster on its own history (one by one, by default)."""
+        for job in jobs:
+            job.forecaster.check()
+            job.forecaster.learn(job.y, job.X)
+            progress.tell("fitted", count=1)
+
+    def learn(self, y: pd.Series, X: pd.DataFrame | None) -> None:
+        """Fit one forecaster. The baselines learn nothing: fitting marks them ready."""
+        self.is_fitted_ = True
+
+    def check(self) -> None:
+        """Refuse impossible settings before any work (called by fit_many)."""
+
+    def min_history(self) -> int:
+        """How many past values one forecast needs."""
+        return 1
+
+    def min_train(self) -> int:
+        """How many values a fit needs."""
+        return self.min_history()
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def predict(
+        self,
+        y: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int = 1,
+        X: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        """Forecasts of shape (len(origins), horizon): row i holds y[t], ..., y[t + horizon - 1]
+        for t = origins[i], made from y[:t] (and X up to the same day) only."""
+        self._check_fitted()
+        positions = np.asarray(origins, dtype=np.int64)
+        self._check_history(positions, len(y))
+        if horizon < 1:
+            raise SeqcastError(f"horizon {horizon}: forecast at least 1 day ahead")
+        values = np.asarray(y, dtype=float)
+        features = None if X is None else X.to_numpy(dtype=float)
+        return self.paths(values, positions, horizon, features)
+
+    def forecast(self, y: pd.Series, horizon: int = 1, X: pd.DataFrame | None = None) -> pd.Series:
+        """The next `horizon` values after y ends, indexed by their dates."""
+        paths = self.predict(y, [len(y)], horizon, X)
+        return pd.Series(paths[0], index=future_dates(y.index, horizon), name=self.name)
+
+    def paths(
+        self, values: np.ndarray, positions: np.ndarray, horizon: int, features: np.ndarray | None
+    ) -> np.ndarray:
+        """`predict` on arrays, already checked: (N, horizon) forecasts from each position."""
+        raise NotImplementedError
+
+    def fit_info(self) -> dict[str, Any]:
+        """How the last fit ran (e.g. the size of a grouped training run), for the record."""
+        return {}
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """What rebuilds the fitted forecaster: JSON-ready settings and named arrays."""
+        self._check_fitted()
+        return {"class": type(self).__name__, "params": self.get_params()}, {}
+
+    def restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """The inverse of `state`, on a forecaster built with the saved parameters."""
+        self.is_fitted_ = True
+
+    def _check_fitted(self) -> None:
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+
+    def _check_history(self, positions: np.ndarray, available: int) -> None:
+        needed = self.min_history()
+        if positions.size and (positions.min() < needed or positions.max() > available):
+            raise SeqcastError(
+                f"{self.name} needs {needed} past values before its first forecast,"
+                f" but the series has {available} values for {positions.size} forecasts"
+            )
+
+
+def fit_all(jobs: Sequence[FitJob]) -> None:
+    """Fit every job, each class through its own `fit_many`, so that forecasters able to
+    train together (seeds, refits of one neural model) do."""
+    by_class: dict[type[Forecaster], list[FitJob]] = {}
+    for job in jobs:
+        by_class.setdefault(type(job.forecaster), []).append(job)
+    for cls, group in by_class.items():
+        cls.fit_many(group)
+
+
+def future_dates(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
+    """The `horizon` dates after `index` ends, on its calendar (trading days skip weekends)."""
+    return next_dates(index, horizon)

@@ -1,0 +1,1 @@
+"""What people read: terminal tables, figures, and the files of a run directory."""

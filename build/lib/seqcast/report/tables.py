@@ -1,0 +1,190 @@
+"""What a person reads in the terminal: scores beside the naive forecast, a plain verdict,
+and what was read from a file. Tables fit the terminal they are printed on."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from rich.console import Console, RenderableType
+from rich.measure import Measurement
+from rich.table import Table
+
+from seqcast.data.layouts import LAYOUTS
+from seqcast.data.load import Loaded
+
+if TYPE_CHECKING:
+    from seqcast.result import Result
+
+SPARKS = "▁▂▃▄▅▆▇█"
+# Most important first: on a narrow terminal the table keeps as many of these as fit.
+PRIORITY = ["MAE", "MAE/naive", "DM p", "seeds", "RMSE", "DA%", "MASE", "MAPE%", "sMAPE%"]
+INTERVAL_PRIORITY = [
+    "cover%",
+    "width",
+    "Winkler",
+    "Kupiec p",
+    "cover calm%",
+    "cover volatile%",
+    "Christoffersen p",
+    "pinball",
+]
+
+
+def number(value: float | None) -> str:
+    """At least 2 decimals and 4 significant digits whatever the scale (0.07120, 2.324,
+    795.07, 1,446.81), with thousands separators; '-' for a missing value."""
+    if value is None or pd.isna(value):
+        return "-"
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    magnitude = math.floor(math.log10(abs(value)))
+    if magnitude < -4:
+        return f"{value:.3e}"
+    decimals = max(2, 3 - magnitude)
+    return f"{value:,.{decimals}f}"
+
+
+def show_result(result: Result, console: Console, next_days: bool) -> list[RenderableType]:
+    """What `run`, `compare` and `predict` print: the one-step scores, the verdict and, for a
+    single model, its forecast for the next day."""
+    one_step = result.table[result.table["h"] == 1]
+    first, last = one_step["date"].iloc[0].date(), one_step["date"].iloc[-1].date()
+    refits = result.settings["evaluation"].get("refit_every")
+    trained = f"trained up to {one_step['cutoff'].iloc[0].date()}"
+    how = f"refit every {refits} days" if refits else trained
+    title = (
+        f"One-step forecasts of {result.settings['data']['column']}, {first} .. {last}"
+        f" ({len(one_step)} days; {how})"
+    )
+    summary = result.summary(1)
+    lines: list[RenderableType] = [scores_table(summary, title, console), verdict(summary)]
+    if result.horizon > 1:
+        last = result.summary(result.horizon)
+        shown = f"{result.horizon} days ahead (DM test with an h-step variance)"
+        lines += [scores_table(last, shown, console), verdict(last)]
+    intervals = result.interval_summary()
+    if intervals is not None:
+        ends = intervals[intervals.index.get_level_values("h").isin([1, result.horizon])]
+        title = (
+            f"Intervals ({result.settings['evaluation']['intervals']}): coverage in %, overall"
+            " and in the calm and volatile thirds; Kupiec p: is the miss rate the promised one"
+        )
+        lines.append(scores_table(ends, title, console, INTERVAL_PRIORITY))
+    if next_days and result.next_days is not None:
+        date = result.next_days.index[0].date()
+        for model in [m for m in result.columns if m != "naive"] or ["naive"]:
+            value = result.next_days[model].iloc[0]
+            lines.append(f"Next-day forecast ({model}) for {date}: {value:,.2f}")
+    return lines
+
+
+def scores_table(
+    summary: pd.DataFrame, title: str, console: Console, priority: list[str] = PRIORITY
+) -> Table:
+    """One row per model (or model, h, level): mean (± standard deviation over seeds, where
+    there are several) of each metric, with as many columns as fit `console`'s width."""
+    several = bool((summary["seeds"] > 1).any())
+    wanted = [c for c in priority if c in summary.columns and (c != "seeds" or several)]
+    for count in range(len(wanted), 0, -1):
+        table = _table(summary, title, wanted[:count])
+        unbounded = console.options.update_width(10_000)  # the table's natural width
+        width = Measurement.get(console, unbounded, table).maximum
+        if width <= console.width:
+            break
+    return table
+
+
+def _table(summary: pd.DataFrame, title: str, columns: list[str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("model", no_wrap=True)
+    for column in columns:
+        table.add_column(column, justify="right", no_wrap=True)
+    for key, row in summary.iterrows():
+        cells = [_cell(row, column) for column in columns]
+        table.add_row(_key(key), *cells)
+    return table
+
+
+def _key(key: object) -> str:
+    """A row's name: the model, or 'model  h=7  95%' for an interval row."""
+    if not isinstance(key, tuple):
+        return str(key)
+    model, h, level = key
+    return f"{model}  h={h}  {float(level):g}%"
+
+
+def _cell(row: pd.Series, column: str) -> str:
+    if column == "seeds":
+        return f"{row['seeds']:.0f}"
+    cell = number(row[column])
+    spread = row.get(f"{column} std")
+    if row["seeds"] > 1 and spread is not None and not pd.isna(spread):
+        cell += f" ± {number(spread)}"
+    return cell
+
+
+def next_days_table(table: pd.DataFrame, title: str) -> Table:
+    """The next days: date, forecast and each interval's bounds."""
+    shown = Table(title=title, title_justify="left")
+    shown.add_column("date")
+    for column in table.columns:
+        shown.add_column(column, justify="right")
+    for date, row in table.iterrows():
+        shown.add_row(str(pd.Timestamp(date).date()), *(number(v) for v in row))
+    return shown
+
+
+def verdict(summary: pd.DataFrame) -> str:
+    """Plainly: does any model beat repeating yesterday's value (on mean MAE)?"""
+    others = summary.drop(index="naive", errors="ignore")
+    winners = others[others["MAE/naive"] < 1.0]
+    if winners.empty:
+        best = others["MAE/naive"].idxmin()
+        ratio = others.loc[best, "MAE/naive"]
+        if len(others) == 1:
+            return (
+                f"{best} does NOT beat the naive forecast (yesterday's value): its MAE is"
+                f" {ratio:.3f}x the naive MAE."
+            )
+        return (
+            f"No model beats the naive forecast (yesterday's value) on MAE; the closest,"
+            f" {best}, has {ratio:.3f}x its MAE."
+        )
+    parts = [
+        f"{model} ({row['MAE/naive']:.3f}x naive MAE, Diebold-Mariano p={number(row['DM p'])}"
+        f"{'' if row['DM p'] < 0.05 else ': not significant at 5%'})"
+        for model, row in winners.iterrows()
+    ]
+    return "Beats the naive forecast on MAE: " + "; ".join(parts) + "."
+
+
+def sparkline(series: pd.Series, width: int = 60) -> str:
+    """The series in one line of block characters (means of `width` equal chunks)."""
+    chunks = np.array_split(series.to_numpy(dtype=float), min(width, len(series)))
+    means = np.array([chunk.mean() for chunk in chunks])
+    span = means.max() - means.min()
+    levels = np.zeros(len(means), int) if span == 0 else (means - means.min()) / span * 7.999
+    return "".join(SPARKS[int(level)] for level in levels)
+
+
+def describe(loaded: Loaded) -> list[str]:
+    """What `seqcast inspect` prints about a loaded file."""
+    s = loaded.series
+    returns = np.diff(np.log(s.to_numpy()))
+    return [
+        f"file:     {loaded.source}",
+        f"layout:   {loaded.layout} ({LAYOUTS[loaded.layout].about})",
+        f"column:   {s.name}",
+        f"dates:    {s.index[0].date()} .. {s.index[-1].date()} ({len(s):,} days)",
+        *(f"repair:   {note}" for note in loaded.notes or ["none needed"]),
+        f"min:      {number(s.min())} on {s.idxmin().date()}",
+        f"max:      {number(s.max())} on {s.idxmax().date()}",
+        f"last:     {number(s.iloc[-1])}",
+        f"daily log-return: mean {returns.mean():+.4%}, std {returns.std():.4%}"
+        if len(returns)
+        else "daily log-return: -",
+        f"shape:    {sparkline(s)}",
+    ]
