@@ -53,7 +53,7 @@ def test_groups_keep_each_buffer_below_glibcs_fresh_page_threshold() -> None:
     # so 8 members stay below 32 MiB; 13 refits train as 8 + 5.
     proto = NeuralForecaster(model="lstm", window=60)
     jobs = _jobs(proto, [300] * 13, [0])
-    assert [len(chunk) for chunk in _chunks(jobs)] == [8, 5]
+    assert [len(chunk) for chunk in _chunks([[job] for job in jobs])] == [8, 5]
 
 
 def test_the_direct_strategy_forecasts_its_horizon_and_no_further() -> None:

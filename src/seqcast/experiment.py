@@ -94,7 +94,8 @@ class Experiment:
             "fits": {column: f.fit_info() for column, f in fitted.items() if f.fit_info()},
         }
         calibration = _side_by_side(calibrations) if calibrations else None
-        return Result.build(settings, _side_by_side(tables), fitted, seconds, calibration, series)
+        table = _side_by_side(tables)
+        return Result.build(settings, table, fitted, seconds, calibration, series, data.frame)
 
     def _check(
         self,

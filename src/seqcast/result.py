@@ -37,6 +37,7 @@ class Result:
         seconds: dict[str, float],
         calibration: pd.DataFrame | None = None,
         series: pd.Series | None = None,
+        frame: pd.DataFrame | None = None,
     ) -> Result:
         """Score the table. With the series at hand: intervals (when levels are asked for
         and the table has none yet), their scores, and the forecasts after it ends."""
@@ -52,7 +53,7 @@ class Result:
                 result.intervals = _label(
                     interval_scores(result.table, runs, result.levels, vol), columns
                 )
-            result.next_days = result.forecast(series, result.horizon)
+            result.next_days = result.forecast(series, result.horizon, frame)
         return result
 
     @property
@@ -98,18 +99,21 @@ class Result:
             return None
         return _summarize(self.intervals, ["model", "h", "level"])
 
-    def forecast(self, series: pd.Series, horizon: int = 1) -> pd.DataFrame:
-        """Each model's forecast of the `horizon` days after `series` ends, from the fitted
-        models (no training), averaged over seeds, with its intervals where the run has
-        them (each seed's bounds averaged): date x (model, model-lo-80, ...)."""
+    def forecast(
+        self, series: pd.Series, horizon: int = 1, frame: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Each model's forecast of the `horizon` days after `series` ends (`frame`: the
+        file's other columns, for models with covariates), from the fitted models (no
+        training), averaged over seeds, with its intervals where the run has them (each
+        seed's bounds averaged): date x (model, model-lo-80, ...)."""
         dates = future_dates(series.index, horizon)
         future = pd.DataFrame(
             {"cutoff": series.index[-1], "date": dates, "h": np.arange(1, horizon + 1), "y": np.nan}
         )
         for column in self.runs:
-            future[column] = self.fitted[column].forecast(series, horizon).to_numpy()
+            future[column] = self.fitted[column].forecast(series, horizon, frame).to_numpy()
         if self.levels and self.calibration is not None:
-            known = [self.calibration, self.table, self._newer(series)]
+            known = [self.calibration, self.table, self._newer(series, frame)]
             future = self._with_intervals(
                 future, pd.concat(known, ignore_index=True), volatility(series)
             )
@@ -122,7 +126,7 @@ class Result:
                     out[column_names(label, level)[side]] = future[names].mean(axis=1).to_numpy()
         return out
 
-    def _newer(self, series: pd.Series) -> pd.DataFrame:
+    def _newer(self, series: pd.Series, frame: pd.DataFrame | None) -> pd.DataFrame:
         """Forecasts of the fitted models from the days `series` has after the run's table
         ends, whose truth is known: out of sample too (the models were fitted before), so
         their errors join the calibration of new intervals."""
@@ -130,7 +134,7 @@ class Result:
         if first >= len(series):
             return self.table.iloc[:0]
         origins = np.arange(first, len(series))  # their cutoffs are all newer than the table's
-        paths = {c: self.fitted[c].predict(series, origins, self.horizon) for c in self.runs}
+        paths = {c: self.fitted[c].predict(series, origins, self.horizon, frame) for c in self.runs}
         return long_table(series, first, self.horizon, paths)
 
     def _with_intervals(
@@ -147,7 +151,7 @@ class Result:
             vol,
         )
 
-    def replay(self, series: pd.Series) -> Result:
+    def replay(self, series: pd.Series, frame: pd.DataFrame | None = None) -> Result:
         """Forecast the last `test_days` of `series` and the days after it with the saved
         models, without training (the models as fitted at the last refit)."""
         test_days = self.test_days
@@ -160,12 +164,12 @@ class Result:
         )
         positions = np.arange(first_test, len(series))
         paths = {
-            column: self.fitted[column].predict(series, positions, self.horizon)
+            column: self.fitted[column].predict(series, positions, self.horizon, frame)
             for column in self.runs
         }
         table = long_table(series, first_test, self.horizon, paths)
         settings = {**self.settings, "naive_scale": naive_scale(series.to_numpy()[:first_test])}
-        return Result.build(settings, table, self.fitted, {}, self.calibration, series)
+        return Result.build(settings, table, self.fitted, {}, self.calibration, series, frame)
 
     def to_dict(self) -> dict[str, Any]:
         """What `--json` prints and results.json holds (strict JSON once through `plain`)."""

@@ -195,7 +195,8 @@ def forecast_next(
     """The next days after `data` ends (default: the run's own file), from a saved run's
     models, with the intervals its out-of-sample errors calibrate; no training."""
     result = load(directory)
-    series = read_run_data(result, data).series
+    loaded = read_run_data(result, data)
+    series = loaded.series
     horizon = horizon or result.horizon
     notes = []
     if not result.levels or result.calibration is None:
@@ -209,7 +210,7 @@ def forecast_next(
     model = model or _default_model(result)
     if model not in result.columns:
         raise SeqcastError(f"no model '{model}' in this run; it has {', '.join(result.columns)}")
-    wide = result.forecast(series, horizon)
+    wide = result.forecast(series, horizon, loaded.frame)
     table = pd.DataFrame({"forecast": wide[model]}, index=wide.index)
     for level in result.levels if result.calibration is not None else ():
         lo, hi = column_names(model, level)
@@ -250,7 +251,8 @@ def replay(directory: str | Path, data: str | Path | None = None) -> Result:
     """Reload a run and forecast the last `test_days` of `data` (default: the run's own
     file, read as it was) and the days after it, without training."""
     result = load(directory)
-    return result.replay(read_run_data(result, data).series)
+    loaded = read_run_data(result, data)
+    return result.replay(loaded.series, loaded.frame)
 
 
 def read_run_data(result: Result, data: str | Path | None = None) -> Loaded:

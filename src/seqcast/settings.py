@@ -159,6 +159,11 @@ class NeuralSettings:
     )
     ensemble: int = option(1, "Seeds averaged into one forecast (a seed ensemble).")
     combine: str = option("mean", "How an ensemble's members combine.", choices=("mean", "median"))
+    pooled: bool = option(
+        False,
+        "With several series: one network learns from all of them (each scaled on its own"
+        " training part), instead of one per series.",
+    )
 
 
 @dataclass(frozen=True)

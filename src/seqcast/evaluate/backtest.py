@@ -66,34 +66,75 @@ def backtest(
     """Forecasts of the last `test_days` of `series` by each forecaster (left unfitted: every
     fit works on a clone), from every test day, `horizon` days ahead; with
     `calibration_days`, also from the days before them (`Backtest.calibration`)."""
-    n = len(series)
-    starts = fit_origins(n, test_days, refit_every, calibration_days)
-    if horizon < 1:
-        raise SeqcastError(f"--horizon {horizon}: forecast at least 1 day ahead")
-    first_test = n - test_days - calibration_days
-    jobs: list[tuple[int, str, FitJob]] = []
-    for origin in starts:
-        first = 0 if train_days is None else max(0, origin - train_days)
-        history = series.iloc[first:origin]  # one object per refit: its fits may share it
-        past = None if features is None else features.iloc[first:origin]
-        jobs += [(origin, name, FitJob(clone(f), history, past)) for name, f in forecasters.items()]
-    fit_all([job for _, _, job in jobs])
+    walk = Walk(
+        series, forecasters, test_days, refit_every, train_days, horizon, features,
+        calibration_days,
+    )  # fmt: skip
+    fit_all(walk.jobs())
+    return walk.result()
 
-    paths = {name: np.full((n - first_test, horizon), np.nan) for name in forecasters}
-    ends = dict(zip(starts, [*starts[1:], n], strict=True))
-    for origin, name, job in jobs:
-        end = ends[origin]  # this fit forecasts from origins origin .. end - 1
-        known = series.iloc[:end]
-        paths[name][origin - first_test : end - first_test] = job.forecaster.predict(
-            known, np.arange(origin, end), horizon, None if features is None else features[:end]
-        )
-    fitted = {name: job.forecaster for origin, name, job in jobs if origin == starts[-1]}
-    table = long_table(series, first_test, horizon, paths)
-    if not calibration_days:
-        return Backtest(table, fitted)
-    tested = table["cutoff"] >= series.index[n - test_days - 1]
-    test, calibration = table[tested].reset_index(drop=True), table[~tested].reset_index(drop=True)
-    return Backtest(test, fitted, calibration)
+
+def backtest_many(walks: list[Walk]) -> list[Backtest]:
+    """Several walks (one per series) fitted together, so that every fit of every series
+    that can train with another does."""
+    fit_all([job for walk in walks for job in walk.jobs()])
+    return [walk.result() for walk in walks]
+
+
+class Walk:
+    """One series' walk-forward: the fits it needs (`jobs`), then, once they are fitted,
+    its forecasts (`result`)."""
+
+    def __init__(
+        self,
+        series: pd.Series,
+        forecasters: dict[str, Forecaster],
+        test_days: int,
+        refit_every: int | None = None,
+        train_days: int | None = None,
+        horizon: int = 1,
+        features: pd.DataFrame | None = None,
+        calibration_days: int = 0,
+    ):
+        if horizon < 1:
+            raise SeqcastError(f"--horizon {horizon}: forecast at least 1 day ahead")
+        n = len(series)
+        self.series, self.features, self.horizon = series, features, horizon
+        self.test_days, self.calibration_days = test_days, calibration_days
+        self.starts = fit_origins(n, test_days, refit_every, calibration_days)
+        self.first = n - test_days - calibration_days  # the first forecast origin
+        self.planned: list[tuple[int, str, FitJob]] = []
+        for refit, origin in enumerate(self.starts):
+            first = 0 if train_days is None else max(0, origin - train_days)
+            history = series.iloc[first:origin]  # one object per refit: its fits share it
+            past = None if features is None else features.iloc[first:origin]
+            self.planned += [
+                (origin, name, FitJob(clone(f), history, past, refit))
+                for name, f in forecasters.items()
+            ]
+        self.names = list(forecasters)
+
+    def jobs(self) -> list[FitJob]:
+        return [job for _, _, job in self.planned]
+
+    def result(self) -> Backtest:
+        series, n, horizon = self.series, len(self.series), self.horizon
+        paths = {name: np.full((n - self.first, horizon), np.nan) for name in self.names}
+        ends = dict(zip(self.starts, [*self.starts[1:], n], strict=True))
+        for origin, name, job in self.planned:
+            end = ends[origin]  # this fit forecasts from origins origin .. end - 1
+            known = series.iloc[:end]
+            past = None if self.features is None else self.features[:end]
+            forecasts = job.forecaster.predict(known, np.arange(origin, end), horizon, past)
+            paths[name][origin - self.first : end - self.first] = forecasts
+        last = self.starts[-1]
+        fitted = {name: job.forecaster for origin, name, job in self.planned if origin == last}
+        table = long_table(series, self.first, horizon, paths)
+        if not self.calibration_days:
+            return Backtest(table, fitted)
+        tested = table["cutoff"] >= series.index[n - self.test_days - 1]
+        test = table[tested].reset_index(drop=True)
+        return Backtest(test, fitted, table[~tested].reset_index(drop=True))
 
 
 def long_table(

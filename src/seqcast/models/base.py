@@ -67,7 +67,9 @@ class FitJob:
 
     forecaster: Forecaster
     y: pd.Series
-    X: pd.DataFrame | None = None
+    X: pd.DataFrame | None = None  # past covariates beside y
+    refit: int = 0  # which refit of a backtest (jobs of several series with the same refit
+    # number end together: a model pooled over series trains on them as one)
 
 
 class Forecaster(Estimator):

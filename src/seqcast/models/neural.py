@@ -138,15 +138,21 @@ class NeuralForecaster(NeuralSettings, Forecaster):
             forecaster = cast(NeuralForecaster, job.forecaster)  # fit_many is per class
             forecaster.check()
             members[id(job)] = forecaster.member_jobs(job)
-        groups: dict[tuple, list[FitJob]] = {}
+        # one network per member job; a pooled model's jobs of one seed and refit (one per
+        # series) share one
+        pools: dict[tuple[tuple, tuple], list[FitJob]] = {}
         for member in (m for ms in members.values() for m in ms):
             forecaster = cast(NeuralForecaster, member.forecaster)
-            groups.setdefault(forecaster.group_key(), []).append(member)
+            shared = (forecaster.seed, member.refit) if forecaster.pooled else (id(member),)
+            pools.setdefault((forecaster.group_key(), shared), []).append(member)
+        groups: dict[tuple, list[list[FitJob]]] = {}
+        for (settings, _), pool in pools.items():
+            groups.setdefault(settings, []).append(pool)
         prepare_process()
         for group in groups.values():
             for chunk in _chunks(group):
                 _fit_group(chunk)
-                progress.tell("fitted", count=len(chunk))
+                progress.tell("fitted", count=sum(len(pool) for pool in chunk))
         for job in jobs:
             cast(NeuralForecaster, job.forecaster).gather(job, members[id(job)])
 
@@ -299,43 +305,59 @@ FRESH_PAGES_ABOVE = 32 * 2**20
 MAX_MEMBERS = 64
 
 
-def _chunks(jobs: list[FitJob]) -> list[list[FitJob]]:
-    """Consecutive groups of jobs to train at once: as many as keep each activation buffer
-    under glibc's fresh-page threshold and the whole group within half the free memory."""
-    head = cast(NeuralForecaster, jobs[0].forecaster)
+def _chunks(pools: list[list[FitJob]]) -> list[list[list[FitJob]]]:
+    """Consecutive groups of members (each a pool of jobs) to train at once: as many as keep
+    each activation buffer under glibc's fresh-page threshold and the whole group within
+    half the free memory."""
+    head = cast(NeuralForecaster, pools[0][0].forecaster)
     layers = resolve_layers(head.model, head.layers, head.outputs())
     channels = 1 + len(head.features) + ("weekday" in head.features)
     one = footprint(layers, head.window, channels, head.batch_size, 1)
     check_fits_in_memory(layers, one, available_memory(), f"'{format_layers(layers)}'")
-    windows = 4 * head.window * channels * max(len(job.y) for job in jobs)
+    rows = max(sum(len(job.y) for job in pool) for pool in pools)
+    windows = 4 * head.window * channels * rows
     by_memory = available_memory() // 2 // (one.total_bytes + windows)
     by_buffer = FRESH_PAGES_ABOVE // max(one.largest_buffer, 1)
     size = max(1, min(MAX_MEMBERS, by_memory, by_buffer))
-    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    return [pools[i : i + size] for i in range(0, len(pools), size)]
 
 
-def _fit_group(jobs: list[FitJob]) -> None:
-    forecasters = [cast(NeuralForecaster, job.forecaster) for job in jobs]  # fit_many's class
-    head = forecasters[0]
+def _fit_group(pools: list[list[FitJob]]) -> None:
+    """Train one network member per pool of jobs (a pool: one job, or a pooled model's
+    series), each job keeping its own scales."""
+    head = cast(NeuralForecaster, pools[0][0].forecaster)  # fit_many's class
     layers = resolve_layers(head.model, head.layers, head.outputs())
     config = head.train_config()
     prepared: dict[int, tuple[Inputs, MemberData]] = {}
-    for job in jobs:  # seeds of one history share its scales and windows
+    for job in (job for pool in pools for job in pool):  # seeds of one history share these
         if id(job.y) not in prepared:
             prepared[id(job.y)] = _training_data(head, job.y, job.X)
+    data = [_together([prepared[id(job.y)][1] for job in pool]) for pool in pools]
     channels = next(iter(prepared.values()))[0].channels
-    network = SpecNet(layers, head.window, [f.seed for f in forecasters], channels)
+    seeds = [cast(NeuralForecaster, pool[0].forecaster).seed for pool in pools]
+    network = SpecNet(layers, head.window, seeds, channels)
     histories, finals = fit_members(
-        network,
-        [prepared[id(job.y)][1] for job in jobs],
-        config,
-        lambda logs: _tell_epoch(logs, config.epochs, len(jobs)),
+        network, data, config, lambda logs: _tell_epoch(logs, config.epochs, len(pools))
     )
-    group = {"group_members": len(jobs), "threads": torch.get_num_threads()}
-    for job, forecaster, history, final in zip(jobs, forecasters, histories, finals, strict=True):
-        forecaster.layers_, forecaster.inputs_ = layers, prepared[id(job.y)][0]
-        forecaster.networks_, forecaster.history_ = [final], history
-        forecaster.fit_info_ = group  # how it was trained: the run's settings record it
+    group = {"group_members": len(pools), "threads": torch.get_num_threads()}
+    for pool, history, final in zip(pools, histories, finals, strict=True):
+        for job in pool:
+            forecaster = cast(NeuralForecaster, job.forecaster)
+            forecaster.layers_, forecaster.inputs_ = layers, prepared[id(job.y)][0]
+            forecaster.networks_, forecaster.history_ = [final], history
+            forecaster.fit_info_ = group | ({"pooled_series": len(pool)} if len(pool) > 1 else {})
+
+
+def _together(parts: list[MemberData]) -> MemberData:
+    """One member's data from several series' (a pooled model): their windows stacked."""
+    if len(parts) == 1:
+        return parts[0]
+    validation = None
+    if all(p.validation is not None for p in parts):
+        sets = [p.validation for p in parts if p.validation is not None]
+        validation = (np.concatenate([v[0] for v in sets]), np.concatenate([v[1] for v in sets]))
+    X = np.concatenate([p.X for p in parts])
+    return MemberData(X, np.concatenate([p.y for p in parts]), validation)
 
 
 def _training_data(
