@@ -362,3 +362,29 @@ def test_a_run_of_seqcast_0_1_0_forecasts_without_intervals_and_says_so(tmp_path
     assert result.exit_code == 0, result.output
     assert "this run (seqcast 0.1.0) has no intervals: rerun it with --levels" in result.stderr
     assert "69.94" in result.stdout  # the next-day forecast seqcast 0.1.0 saved: 69.936...
+
+
+def test_several_files_or_a_long_file_with_a_series_column(
+    series: pd.Series, tmp_path: Path
+) -> None:
+    from .conftest import random_walk, write_yahoo_csv
+
+    first = write_yahoo_csv(series, tmp_path / "AAA.csv")
+    second = write_yahoo_csv(random_walk(seed=9) * 50, tmp_path / "BBB.csv")
+    args = ["--models", "naive,drift", "--test-days", "20", "-q"]
+    result = _invoke("compare", "--data", first, "--data", second, *args, "--out", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert "over 2 series" in result.output and "AAA:" in result.output and "BBB:" in result.output
+    assert (tmp_path / "c" / "series" / "AAA" / "report.html").is_file()
+    saved = json.loads((tmp_path / "c" / "results.json").read_text())
+    assert saved["series"] == ["AAA", "BBB"]
+    long = pd.concat(
+        [pd.read_csv(first).assign(Symbol="AAA"), pd.read_csv(second).assign(Symbol="BBB")]
+    )
+    long.to_csv(tmp_path / "long.csv", index=False)
+    again = _invoke("compare", "--data", tmp_path / "long.csv", "--series-col", "Symbol", *args,
+                    "--out", tmp_path / "l")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "l" / "results.json").read_text())["series"] == ["AAA", "BBB"]
+    one = _invoke("predict", "--run", tmp_path / "c")
+    assert one.exit_code == 2 and "holds several series; give one of them" in one.output

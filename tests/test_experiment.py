@@ -124,3 +124,32 @@ def test_numbers_of_seqcast_0_1_0_reproduce_to_the_cent(
     scores = experiment.run(read_prices(btc_csv)).scores
     measured = scores[(scores["model"] == name) & (scores["h"] == 1)]["MAE"].to_numpy()
     np.testing.assert_allclose(measured, maes, rtol=0, atol=0.005)
+
+
+def _two_series() -> list[Loaded]:
+    small = Loaded(random_walk(seed=1), "yahoo", source="a.csv", name="a")
+    big = Loaded(random_walk(seed=2) * 300, "yahoo", source="b.csv", name="b")  # another scale
+    return [small, big]
+
+
+def test_several_series_each_get_their_results_and_a_summary_over_them() -> None:
+    models = {"drift": registry.make("drift"), "gru": registry.make("gru", GRU)}
+    panel = Experiment(models, Evaluation(test_days=30), seeds=(0, 1)).run_many(_two_series())
+    assert list(panel.results) == ["a", "b"]
+    summary = panel.summary()
+    assert summary.loc["gru", "series"] == 2 and summary.loc["naive", "MAE/naive"] == 1.0
+    per_series = [panel.results[s].summary().loc["gru", "MAE/naive"] for s in ("a", "b")]
+    assert summary.loc["gru", "MAE/naive"] == pytest.approx(np.mean(per_series))
+    # each series alone gives the same numbers: fitting them together changes only the time
+    alone = Experiment(models, Evaluation(test_days=30), seeds=(0, 1)).run(_two_series()[1])
+    np.testing.assert_allclose(alone.table["gru@1"], panel.results["b"].table["gru@1"], rtol=1e-5)
+
+
+def test_a_pooled_model_learns_from_every_series_each_scaled_on_its_own() -> None:
+    model = registry.make("gru", {**GRU, "pooled": True, "val_days": 20})
+    panel = Experiment({"gru": model}, Evaluation(test_days=30)).run_many(_two_series())
+    a, b = (panel.results[s].fitted["gru@0"] for s in ("a", "b"))
+    assert a.fit_info()["pooled_series"] == 2
+    for pa, pb in zip(a.network_.parameters(), b.network_.parameters(), strict=True):
+        assert np.array_equal(pa.detach().numpy(), pb.detach().numpy())  # one network
+    assert a.inputs_.state()["extremes"] != b.inputs_.state()["extremes"]  # own scales

@@ -197,3 +197,30 @@ def test_a_damaged_run_still_gets_a_report_naming_the_file(
     assert "forecasts.csv: damaged" in page.inner_text(".problem")
     assert page.locator("table.scores tr[data-model]").count() == 6  # the scores still show
     page.close()
+
+
+def test_the_page_of_several_series_links_each_and_says_what_results_json_says(
+    browser, tmp_path: Path
+) -> None:
+    from seqcast.result import Panel
+
+    data = [
+        Loaded(random_walk(seed=1), "yahoo", source="a.csv", name="a"),
+        Loaded(random_walk(seed=2) * 90, "yahoo", source="b.csv", name="b"),
+    ]
+    experiment = Experiment({"drift": registry.make("drift")}, Evaluation(test_days=40))
+    panel: Panel = experiment.run_many(data)
+    directory = runs.save(panel, tmp_path / "panel")
+    page, errors = _open(browser, directory / "report.html", "report-panel.png")
+    assert errors == []
+    saved = json.loads((directory / "results.json").read_text())
+    shown = page.eval_on_selector_all(
+        "table.scores td[data-key='MAE/naive']",
+        "els => els.map(e => [e.closest('tr').dataset.model, Number(e.dataset.value)])",
+    )
+    assert dict(shown) == {row["model"]: row["MAE/naive"] for row in saved["pooled"]}
+    page.get_by_role("link", name="b", exact=True).click()
+    page.wait_for_url("**/series/b/report.html")
+    page.wait_for_function("window.seqcastReady === true")
+    assert page.locator("table.scores tr[data-model]").count() == 2  # naive and drift
+    page.close()

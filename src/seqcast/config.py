@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from seqcast.data.datasets import BITCOIN, BITCOIN_NAME
-from seqcast.data.load import Loaded, read_prices
+from seqcast.data.load import Loaded, read_many, read_prices
 from seqcast.errors import Note, SeqcastError
 from seqcast.experiment import Experiment
 from seqcast.models import registry
@@ -26,8 +26,9 @@ OTHER_KEYS = ("data", "models", "baselines")
 
 def plan(
     settings: dict[str, Any], command: str, baselines: str | None = None
-) -> tuple[Experiment, Loaded]:
-    """The experiment `settings` describe for `command` ('run' or 'compare'), and its data."""
+) -> tuple[Experiment, list[Loaded]]:
+    """The experiment `settings` describe for `command` ('run' or 'compare'), and its data:
+    one series per file (`data` may list several), or one per value of `series_col`."""
     known = {*keys(LoadOptions), *keys(NeuralSettings), *keys(Evaluation), *OTHER_KEYS}
     unknown = set(settings) - known
     if unknown:
@@ -46,8 +47,17 @@ def plan(
     else:
         models = _compare_models(settings, neural)
         seeds = evaluation.seed_list(first_seed, default_count=3)
-    loaded = read_prices(settings["data"], LoadOptions(**pick(LoadOptions, settings)))
-    loaded.warn()
+    options = LoadOptions(**pick(LoadOptions, settings))
+    files = settings["data"] if isinstance(settings["data"], list) else [settings["data"]]
+    loaded = [
+        one
+        for file in files
+        for one in (
+            read_many(file, options) if options.series_col else [read_prices(file, options)]
+        )
+    ]
+    for one in loaded:
+        one.warn()
     return Experiment(models, evaluation, seeds), loaded
 
 

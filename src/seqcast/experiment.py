@@ -19,12 +19,12 @@ import pandas as pd
 from seqcast import progress
 from seqcast.data.load import Loaded, check_length
 from seqcast.errors import SeqcastError
-from seqcast.evaluate.backtest import backtest, days_since, fit_origins
+from seqcast.evaluate.backtest import Backtest, Walk, backtest_many, days_since, fit_origins
 from seqcast.evaluate.intervals import check_enough
 from seqcast.evaluate.metrics import naive_scale
 from seqcast.models.base import Forecaster, clone
 from seqcast.models.baselines import NaiveForecaster
-from seqcast.result import Result
+from seqcast.result import Panel, Result
 from seqcast.settings import Evaluation
 
 FORMAT = 2  # of the run directory; seqcast 0.1.0 wrote format 1 (see runs.py)
@@ -52,49 +52,83 @@ class Experiment:
         return runs
 
     def run(self, data: Loaded) -> Result:
-        series, evaluation = data.series, self.evaluation
-        test_days = (
-            days_since(series, evaluation.start) if evaluation.start else evaluation.test_days
-        )
+        """Backtest every model on one series."""
+        return self._run([data])[0]
+
+    def run_many(self, data: list[Loaded]) -> Panel:
+        """Backtest every model on each series, every fit of every series trained together
+        (a pooled model learns from all series at once); per-series results and a summary
+        over them."""
+        names = [d.name for d in data]
+        if len(set(names)) != len(names):
+            raise SeqcastError(f"two series are called the same: {', '.join(names)}")
+        return Panel(dict(zip(names, self._run(data), strict=True)))
+
+    def _run(self, data: list[Loaded]) -> list[Result]:
+        evaluation, runs = self.evaluation, self.runs()
+        days = [
+            days_since(d.series, evaluation.start) if evaluation.start else evaluation.test_days
+            for d in data
+        ]
         calibration_days = evaluation.calibration_days if evaluation.levels else 0
-        runs = self.runs()
-        self._check(runs, series, data.source, test_days, calibration_days)
-        tables: list[pd.DataFrame] = []
-        calibrations: list[pd.DataFrame] = []
-        fitted: dict[str, Forecaster] = {}
+        for d, test_days in zip(data, days, strict=True):
+            self._check(runs, d.series, d.source, test_days, calibration_days)
+        parts: list[list[Backtest]] = [[] for _ in data]
         seconds: dict[str, float] = {}
-        refits = len(fit_origins(len(series), test_days, evaluation.refit_every, calibration_days))
-        progress.tell("start", total=sum(len(columns) for columns in runs.values()) * refits)
+        total = sum(
+            len(columns)
+            * len(fit_origins(len(d.series), t, evaluation.refit_every, calibration_days))
+            for columns in runs.values()
+            for d, t in zip(data, days, strict=True)
+        )
+        progress.tell("start", total=total)
         for label, columns in runs.items():
             progress.tell("model", label=label, seeds=len(columns))
             start = time.perf_counter()
-            result = backtest(
-                series,
-                columns,
-                test_days,
-                evaluation.refit_every,
-                evaluation.train_days,
-                evaluation.horizon,
-                features=data.frame,
-                calibration_days=calibration_days,
-            )
+            walks = [
+                Walk(
+                    d.series,
+                    columns,
+                    test_days,
+                    evaluation.refit_every,
+                    evaluation.train_days,
+                    evaluation.horizon,
+                    d.frame,
+                    calibration_days,
+                )
+                for d, test_days in zip(data, days, strict=True)
+            ]
+            for part, done in zip(parts, backtest_many(walks), strict=True):
+                part.append(done)
             seconds[label] = time.perf_counter() - start
-            tables.append(result.table)
-            if result.calibration is not None:
-                calibrations.append(result.calibration)
-            fitted |= result.fitted
+        return [
+            self._result(d, t, runs, backtests, seconds)
+            for d, t, backtests in zip(data, days, parts, strict=True)
+        ]
+
+    def _result(
+        self,
+        data: Loaded,
+        test_days: int,
+        runs: dict[str, dict[str, Forecaster]],
+        backtests: list[Backtest],
+        seconds: dict[str, float],
+    ) -> Result:
+        series = data.series
+        fitted = {name: f for b in backtests for name, f in b.fitted.items()}
         settings = {
             "format": FORMAT,
             "data": data.provenance(),
             "models": {label: _describe(model) for label, model in self.models.items()},
             "columns": {label: list(columns) for label, columns in runs.items()},
-            "evaluation": {**dataclasses.asdict(evaluation), "test_days": test_days},
+            "evaluation": {**dataclasses.asdict(self.evaluation), "test_days": test_days},
             "seeds": list(self.seeds),
             "naive_scale": naive_scale(series.to_numpy()[: len(series) - test_days]),
             "fits": {column: f.fit_info() for column, f in fitted.items() if f.fit_info()},
         }
+        calibrations = [b.calibration for b in backtests if b.calibration is not None]
         calibration = _side_by_side(calibrations) if calibrations else None
-        table = _side_by_side(tables)
+        table = _side_by_side([b.table for b in backtests])
         return Result.build(settings, table, fitted, seconds, calibration, series, data.frame)
 
     def _check(

@@ -217,3 +217,45 @@ def _label(raw: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
     seeds = scores["column"].str.extract(r"@(-?\d+)$")[0]
     scores.insert(1, "seed", pd.to_numeric(seeds).astype("Int64"))
     return scores
+
+
+@dataclass
+class Panel:
+    """The results of several series, and how each model did over all of them."""
+
+    results: dict[str, Result]  # series name -> its result
+
+    def summary(self, h: int = 1) -> pd.DataFrame:
+        """One row per model: over the series, the mean and median MAE / naive MAE, mean
+        MASE and directional accuracy, how many series it beats naive on, and on how many
+        it is significantly worse (DM p < 0.05 with a higher MAE)."""
+        rows = []
+        for name, result in self.results.items():
+            for model, row in result.summary(h).iterrows():
+                rows.append({"series": name, "model": model, **row.to_dict()})
+        table = pd.DataFrame(rows)
+        grouped = table.groupby("model", sort=False)
+        ratio = grouped["MAE/naive"]
+        worse = (table["MAE/naive"] > 1) & (table["DM p"] < 0.05)
+        summary = pd.DataFrame(
+            {
+                "series": grouped.size(),
+                "MAE/naive": ratio.mean(),
+                "MAE/naive std": ratio.std(ddof=1).fillna(0.0),
+                "median MAE/naive": ratio.median(),
+                "beats naive": grouped.apply(lambda g: int((g["MAE/naive"] < 1).sum())),
+                "worse": worse.groupby(table["model"]).sum().astype(int),
+                "MASE": grouped["MASE"].mean(),
+                "DA%": grouped["DA%"].mean(),
+            }
+        )
+        summary.insert(0, "seeds", grouped["seeds"].max())
+        return summary.sort_values("MAE/naive")
+
+    def to_dict(self) -> dict[str, Any]:
+        pooled = self.summary(1)
+        return {
+            "series": list(self.results),
+            "pooled": [{"model": m, **row} for m, row in pooled.to_dict(orient="index").items()],
+            "per_series": {name: result.to_dict() for name, result in self.results.items()},
+        }

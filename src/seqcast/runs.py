@@ -39,15 +39,45 @@ from seqcast.report.files import (
     to_safetensors,
     write_directory,
 )
-from seqcast.report.html import ReportInput, forecast_png, render
-from seqcast.result import Result
+from seqcast.report.html import ReportInput, forecast_png, render, render_panel
+from seqcast.result import Panel, Result
 from seqcast.settings import LoadOptions
 
 
-def save(result: Result, directory: str | Path, report: bool = True, png: bool = False) -> Path:
+def save(
+    result: Result | Panel, directory: str | Path, report: bool = True, png: bool = False
+) -> Path:
     """Write the run directory atomically: the files above, report.html unless `report` is
-    False, and plot.png (the report's first chart) if `png`."""
+    False, and plot.png (the report's first chart) if `png`. Several series: a directory
+    per series under series/, and a summary over them (results.json, summary.csv,
+    report.html linking each series' report)."""
     directory = Path(directory)
+    files = (
+        _panel_files(result, report, png)
+        if isinstance(result, Panel)
+        else _files(result, report, png)
+    )
+    write_directory(directory, files)
+    return directory
+
+
+def _panel_files(panel: Panel, report: bool, png: bool) -> dict[str, bytes]:
+    names = {name: _file_name(name) for name in panel.results}
+    files = {
+        f"series/{names[name]}/{file}": data
+        for name, result in panel.results.items()
+        for file, data in _files(result, report, png).items()
+    }
+    summary = panel.summary(1)
+    files["config.json"] = to_json({"seqcast": __version__, "format": FORMAT, "panel": names})
+    files["summary.csv"] = to_csv(summary, index_label="model")
+    files["results.json"] = to_json(panel.to_dict())
+    if report:
+        files["report.html"] = render_panel(plain(panel.to_dict()), names)
+    return files
+
+
+def _files(result: Result, report: bool, png: bool) -> dict[str, bytes]:
     settings = {"seqcast": __version__, **result.settings}
     results = result.to_dict()
     files = {
@@ -70,8 +100,7 @@ def save(result: Result, directory: str | Path, report: bool = True, png: bool =
         files["report.html"] = render(parts)
     if png:
         files["plot.png"] = forecast_png(parts)
-    write_directory(directory, files)
-    return directory
+    return files
 
 
 def write_report(directory: str | Path) -> tuple[Path, list[str]]:
@@ -112,6 +141,9 @@ def load(directory: str | Path) -> Result:
         raise SeqcastError(f"{directory / 'config.json'}: not a seqcast run configuration")
     if "format" not in settings and (directory / "model.json").is_file():
         return _load_format_1(directory, settings)
+    if "panel" in settings:
+        folders = ", ".join(f"{directory}/series/{f}" for f in settings["panel"].values())
+        raise SeqcastError(f"{directory} holds several series; give one of them: {folders}")
     if settings.get("format") != FORMAT:
         raise SeqcastError(
             f"{directory}: written by seqcast {settings.get('seqcast', '?')} in run format"

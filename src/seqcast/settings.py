@@ -87,6 +87,9 @@ class LoadOptions:
     bad_rows: str = option(
         "error", "Empty, text or <= 0 prices: refuse, or drop the row.", choices=("error", "drop")
     )
+    series_col: str | None = option(
+        None, "Column naming the series of a long file (a symbol or asset): one series each."
+    )
     calendar: str = option(
         "auto",
         "Which days the series has: every day, or trading days (no weekends; holidays are"

@@ -32,11 +32,19 @@ app = typer.Typer(
 DEFAULT_MODELS = "naive,drift,ma:7,snaive:7,mlp,rnn,lstm,gru,tutorial"
 DEFAULT_BASELINES = "naive,drift,ma:7,snaive:7"
 
+DATA_HELP = (
+    "Price file: CSV (Yahoo, CoinGecko, CryptoDataDownload, Investing.com, Kaggle intraday,"
+    " any CSV with a date and a price column), .gz, .zip or Parquet."
+)
 Data = Annotated[
     Path | None,
+    typer.Option(help=DATA_HELP, show_default="the embedded BTC-USD daily history"),
+]
+Files = Annotated[
+    list[Path] | None,
     typer.Option(
-        help="Price file: CSV (Yahoo, CoinGecko, CryptoDataDownload, Investing.com,"
-        " Kaggle intraday, any CSV with a date and a price column), .gz, .zip or Parquet.",
+        "--data",
+        help=DATA_HELP + " Repeat it for several series.",
         show_default="the embedded BTC-USD daily history",
     ),
 ]
@@ -66,7 +74,7 @@ def _stdout() -> Console:
 @takes(LoadOptions, NeuralSettings, Evaluation)
 def run(
     given: dict[str, Any],
-    data: Data = None,
+    data: Files = None,
     config: Config = None,
     baselines: Annotated[
         str, typer.Option(help="Baselines beside the model (naive always runs).")
@@ -92,7 +100,7 @@ def run(
 @takes(LoadOptions, NeuralSettings, Evaluation, exclude=("model", "layers"))
 def compare_command(
     given: dict[str, Any],
-    data: Data = None,
+    data: Files = None,
     config: Config = None,
     models: Annotated[
         str | None,
@@ -132,7 +140,7 @@ def demo(
 ) -> None:
     """The tutorial end to end: its LSTM, 50 epochs, batch 64, the last 60 days as test."""
     with user_errors(verbose):
-        settings = {"data": str(data or ""), "model": "tutorial", "epochs": epochs}
+        settings: dict[str, Any] = {"data": str(data or ""), "model": "tutorial", "epochs": epochs}
         output = Output(quiet, as_json=False, report=True, png=True)
         _experiment_command(settings, "run", "demo", runs_dir, output, "naive")
 
@@ -234,14 +242,16 @@ def inspect(
             out.print(line, markup=False)
 
 
-def _settings(config: Path | None, given: dict[str, Any], data: Path | None) -> dict[str, Any]:
+def _settings(
+    config: Path | None, given: dict[str, Any], data: list[Path] | None
+) -> dict[str, Any]:
     """TOML settings, overridden by the options given on the command line."""
     from seqcast.models.registry import read_toml
 
     settings = read_toml(config) if config else {}
     settings |= given
-    if data is not None:
-        settings["data"] = str(data)
+    if data:
+        settings["data"] = [str(d) for d in data] if len(data) > 1 else str(data[0])
     return settings
 
 
@@ -283,7 +293,7 @@ def _experiment_command(
     quiet = output.quiet
     listener = _progress_printer(command) if not quiet else (lambda event, details: None)
     with progress.listening(listener):
-        result = experiment.run(loaded)
+        result = experiment.run(loaded[0]) if len(loaded) == 1 else experiment.run_many(loaded)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     if command == "run":
         label = next(iter(experiment.models)) if experiment.models else "naive"
@@ -296,7 +306,7 @@ def _experiment_command(
 
 def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool) -> None:
     from seqcast.report.files import plain
-    from seqcast.report.tables import show_result
+    from seqcast.report.tables import show
 
     if as_json:
         payload = {**result.to_dict(), "directory": None if directory is None else str(directory)}
@@ -304,7 +314,7 @@ def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool)
         sys.stdout.write("\n")
         return
     out = _stdout()
-    for renderable in show_result(result, out, next_days=one_model):
+    for renderable in show(result, out, next_days=one_model):
         out.print(renderable)
     if directory is not None:
         out.print(f"Results saved to {directory}")

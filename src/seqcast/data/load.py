@@ -45,6 +45,7 @@ class Loaded:
     options: LoadOptions = field(default_factory=LoadOptions)  # how it was read
     frame: pd.DataFrame | None = None  # open, high, low, volume where the file has them
     calendar: str = "daily"  # every day, or trading days (data/calendar.py)
+    name: str = "series"  # what tables call it among several: the file's stem, or its symbol
 
     def warn(self) -> None:
         """Issue every repair as a DataWarning (the CLI prints them as notes)."""
@@ -54,6 +55,7 @@ class Loaded:
     def provenance(self) -> dict[str, Any]:
         s = self.series
         return {
+            "name": self.name,
             "file": self.source,
             "sha256": self.sha256,
             "layout": self.layout,
@@ -81,19 +83,59 @@ def load_prices(path: str | Path, target: str | None = None, **options: Any) -> 
 def read_prices(path: str | Path, options: LoadOptions | None = None) -> Loaded:
     """`load_prices`, returning the repairs as notes instead of warnings."""
     path, options = Path(path), options or LoadOptions()
-    notes: list[str] = []
     fast = read_intraday(path, options.format, options.target)
     if fast is not None:  # a large intraday file, already numbers: no line-by-line checks
-        frame, layout, digest = fast.frame, fast.layout, fast.sha256
-        notes += fast.notes
-        lines = np.arange(len(frame))
-        unit = "row"
-    else:
-        raw = read_table(path, options.format, options.date_col)
-        date_col, target_col = _columns(path, raw, options)
-        raw = _drop_empty_rows(raw, date_col, notes)
-        frame, raw = _parse(path, raw, date_col, target_col, options, notes)
-        layout, digest, lines, unit = raw.layout.name, raw.sha256, raw.lines, raw.unit
+        lines = np.arange(len(fast.frame))
+        return _daily(path, fast.frame, lines, "row", fast.layout, fast.sha256, options, fast.notes)
+    return _from_table(path, read_table(path, options.format, options.date_col), options)
+
+
+def read_many(path: str | Path, options: LoadOptions) -> list[Loaded]:
+    """Every series of a long file: one per value of `options.series_col` (a symbol or
+    asset column), each loaded, checked and repaired as a file of its own."""
+    path = Path(path)
+    raw = read_table(path, options.format, options.date_col)
+    column = find_column(raw.frame.columns, options.series_col or "")
+    if column is None:
+        raise SeqcastError(
+            f"{path}: no column '{options.series_col}' (columns are:"
+            f" {', '.join(raw.frame.columns)}); choose the series column with --series-col"
+        )
+    names = raw.frame[column].str.strip()
+    loaded = []
+    for name in dict.fromkeys(names):  # in the order the file first names them
+        rows = (names == name).to_numpy()
+        part = dataclasses.replace(
+            raw,
+            frame=raw.frame[rows].drop(columns=[column]).reset_index(drop=True),
+            lines=raw.lines[rows],
+        )
+        one = _from_table(path, part, options)
+        one.name = str(name)
+        loaded.append(one)
+    return loaded
+
+
+def _from_table(path: Path, raw: RawTable, options: LoadOptions) -> Loaded:
+    notes: list[str] = []
+    date_col, target_col = _columns(path, raw, options)
+    raw = _drop_empty_rows(raw, date_col, notes)
+    frame, raw = _parse(path, raw, date_col, target_col, options, notes)
+    return _daily(path, frame, raw.lines, raw.unit, raw.layout.name, raw.sha256, options, notes)
+
+
+def _daily(
+    path: Path,
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    unit: str,
+    layout: str,
+    digest: str,
+    options: LoadOptions,
+    notes: list[str],
+) -> Loaded:
+    """Parsed rows -> one row per day of the calendar: sorted, daily, deduplicated, gaps
+    repaired (each repair stated in `notes`)."""
     frame, lines = _sort(frame, lines, notes)
     frame, lines = _to_daily(frame, lines, notes)
     frame = _dedupe(path, frame, lines, unit, options.duplicates, notes)
@@ -110,6 +152,7 @@ def read_prices(path: str | Path, options: LoadOptions | None = None) -> Loaded:
         options,
         others if len(others.columns) else None,
         calendar,
+        name=path.name.split(".")[0],
     )
 
 

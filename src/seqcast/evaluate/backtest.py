@@ -67,9 +67,15 @@ def backtest(
     fit works on a clone), from every test day, `horizon` days ahead; with
     `calibration_days`, also from the days before them (`Backtest.calibration`)."""
     walk = Walk(
-        series, forecasters, test_days, refit_every, train_days, horizon, features,
+        series,
+        forecasters,
+        test_days,
+        refit_every,
+        train_days,
+        horizon,
+        features,
         calibration_days,
-    )  # fmt: skip
+    )
     fit_all(walk.jobs())
     return walk.result()
 

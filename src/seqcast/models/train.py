@@ -123,10 +123,11 @@ def fit_members(
         start = time.perf_counter()
         model.train()
         orders = [
-            torch.randperm(sizes[m], generator=shufflers[m]) if config.shuffle
+            torch.randperm(sizes[m], generator=shufflers[m])
+            if config.shuffle
             else torch.arange(sizes[m])
             for m in alive
-        ]  # fmt: skip
+        ]
         totals = torch.zeros(len(alive))
         for begin in range(0, max(sizes[m] for m in alive), config.batch_size):
             rows = [order[begin : begin + config.batch_size] for order in orders]

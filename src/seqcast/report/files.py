@@ -32,7 +32,7 @@ def write_directory(target: Path, files: dict[str, bytes]) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         for name, data in files.items():
-            (staging / name).parent.mkdir(exist_ok=True)
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
         if target.exists():
             retired = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")

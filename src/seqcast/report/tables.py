@@ -16,7 +16,7 @@ from seqcast.data.layouts import LAYOUTS
 from seqcast.data.load import Loaded
 
 if TYPE_CHECKING:
-    from seqcast.result import Result
+    from seqcast.result import Panel, Result
 
 SPARKS = "▁▂▃▄▅▆▇█"
 # Most important first: on a narrow terminal the table keeps as many of these as fit.
@@ -45,6 +45,30 @@ def number(value: float | None) -> str:
         return f"{value:.3e}"
     decimals = max(2, 3 - magnitude)
     return f"{value:,.{decimals}f}"
+
+
+PANEL_PRIORITY = ["MAE/naive", "series", "beats naive", "worse", "median MAE/naive", "MASE"]
+
+
+def show(result: Result | Panel, console: Console, next_days: bool) -> list[RenderableType]:
+    """What `run`, `compare` and `predict` print, for one series or several."""
+    from seqcast.result import Panel
+
+    if isinstance(result, Panel):
+        return show_panel(result, console)
+    return show_result(result, console, next_days)
+
+
+def show_panel(panel: Panel, console: Console) -> list[RenderableType]:
+    """Several series: how each model did over all of them, then each series' verdict."""
+    title = (
+        f"One step ahead, over {len(panel.results)} series (mean ± std of MAE/naive over"
+        " series; beats naive / worse: on how many series, worse = significantly)"
+    )
+    lines: list[RenderableType] = [scores_table(panel.summary(1), title, console, PANEL_PRIORITY)]
+    for name, result in panel.results.items():
+        lines.append(f"{name}: {verdict(result.summary(1))}")
+    return lines
 
 
 def show_result(result: Result, console: Console, next_days: bool) -> list[RenderableType]:
@@ -116,12 +140,16 @@ def _key(key: object) -> str:
     return f"{model}  h={h}  {float(level):g}%"
 
 
+COUNTS = ("seeds", "series", "beats naive", "worse")
+
+
 def _cell(row: pd.Series, column: str) -> str:
-    if column == "seeds":
-        return f"{row['seeds']:.0f}"
+    if column in COUNTS:
+        return f"{row[column]:.0f}"
     cell = number(row[column])
     spread = row.get(f"{column} std")
-    if row["seeds"] > 1 and spread is not None and not pd.isna(spread):
+    several = max(row.get("seeds", 1), row.get("series", 1)) > 1
+    if several and spread is not None and not pd.isna(spread):
         cell += f" ± {number(spread)}"
     return cell
 
