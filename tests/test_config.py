@@ -16,7 +16,7 @@ def test_run_is_one_model_and_the_baselines_named(price_csv: Path) -> None:
     assert list(experiment.models) == ["gru", "naive", "drift"]
     assert experiment.models["gru"].get_params()["window"] == 12
     assert experiment.seeds == (4,)
-    assert loaded.series.name == "Close"
+    assert [one.series.name for one in loaded] == ["Close"]
 
 
 def test_compare_defaults_to_baselines_and_presets_over_three_seeds(price_csv: Path) -> None:
