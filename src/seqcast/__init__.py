@@ -8,6 +8,8 @@ comes from the module of its stage:
     evaluate/   backtest, score_table
     experiment  Experiment, Result
     runs        save_run, load_run, replay_run
+    tune/       Tuning, Folds, read_space
+    cluster     connect (Ray)
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ _EXPORTS = {
     "Result": "seqcast.result",
     "SeqcastError": "seqcast.errors",
     "NotFittedError": "seqcast.errors",
+    "Tuning": "seqcast.tune.tuning",
+    "Folds": "seqcast.tune.search",
+    "read_space": "seqcast.tune.space",
+    "connect": "seqcast.cluster",
 }
 _RENAMED = {
     "make_model": ("seqcast.models.registry", "make"),

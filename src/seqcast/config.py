@@ -35,9 +35,6 @@ def plan(
         raise SeqcastError(
             f"unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         )
-    if not settings.get("data"):
-        settings = {**settings, "data": str(BITCOIN)}
-        warnings.warn(f"no --data given: using {BITCOIN_NAME}", Note, stacklevel=2)
     evaluation = Evaluation(**pick(Evaluation, settings))
     neural = pick(NeuralSettings, settings)
     first_seed = neural.pop("seed", 0)
@@ -47,6 +44,15 @@ def plan(
     else:
         models = _compare_models(settings, neural)
         seeds = evaluation.seed_list(first_seed, default_count=3)
+    return Experiment(models, evaluation, seeds), load(settings)
+
+
+def load(settings: dict[str, Any]) -> list[Loaded]:
+    """The series of `data` (a file, a list of them, or none: the embedded history), read
+    with the loading settings; each file's repairs are said once."""
+    if not settings.get("data"):
+        settings = {**settings, "data": str(BITCOIN)}
+        warnings.warn(f"no --data given: using {BITCOIN_NAME}", Note, stacklevel=3)
     options = LoadOptions(**pick(LoadOptions, settings))
     files = settings["data"] if isinstance(settings["data"], list) else [settings["data"]]
     loaded = [
@@ -58,7 +64,15 @@ def plan(
     ]
     for one in loaded:
         one.warn()
-    return Experiment(models, evaluation, seeds), loaded
+    return loaded
+
+
+def load_one(data: Any, settings: dict[str, Any]) -> Loaded:
+    """One series, for the commands that take one (tune)."""
+    loaded = load({**settings, "data": str(data) if data else ""})
+    if len(loaded) > 1:
+        raise SeqcastError(f"{data}: holds {len(loaded)} series; this command takes one")
+    return loaded[0]
 
 
 def _run_models(settings: dict[str, Any], neural: dict[str, Any], baselines: Any) -> dict:

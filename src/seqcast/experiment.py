@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from seqcast import progress
+from seqcast.cluster import Cluster
 from seqcast.data.load import Loaded, check_length
 from seqcast.errors import SeqcastError
 from seqcast.evaluate.backtest import Backtest, Walk, backtest_many, days_since, fit_origins
@@ -51,20 +52,20 @@ class Experiment:
                 runs[label] = {label: model}
         return runs
 
-    def run(self, data: Loaded) -> Result:
-        """Backtest every model on one series."""
-        return self._run([data])[0]
+    def run(self, data: Loaded, cluster: Cluster | None = None) -> Result:
+        """Backtest every model on one series (each model a Ray task on `cluster`)."""
+        return self._run([data], cluster)[0]
 
-    def run_many(self, data: list[Loaded]) -> Panel:
+    def run_many(self, data: list[Loaded], cluster: Cluster | None = None) -> Panel:
         """Backtest every model on each series, every fit of every series trained together
         (a pooled model learns from all series at once); per-series results and a summary
         over them."""
         names = [d.name for d in data]
         if len(set(names)) != len(names):
             raise SeqcastError(f"two series are called the same: {', '.join(names)}")
-        return Panel(dict(zip(names, self._run(data), strict=True)))
+        return Panel(dict(zip(names, self._run(data, cluster), strict=True)))
 
-    def _run(self, data: list[Loaded]) -> list[Result]:
+    def _run(self, data: list[Loaded], cluster: Cluster | None) -> list[Result]:
         evaluation, runs = self.evaluation, self.runs()
         days = [
             days_since(d.series, evaluation.start) if evaluation.start else evaluation.test_days
@@ -73,8 +74,6 @@ class Experiment:
         calibration_days = evaluation.calibration_days if evaluation.levels else 0
         for d, test_days in zip(data, days, strict=True):
             self._check(runs, d.series, d.source, test_days, calibration_days)
-        parts: list[list[Backtest]] = [[] for _ in data]
-        seconds: dict[str, float] = {}
         total = sum(
             len(columns)
             * len(fit_origins(len(d.series), t, evaluation.refit_every, calibration_days))
@@ -82,10 +81,8 @@ class Experiment:
             for d, t in zip(data, days, strict=True)
         )
         progress.tell("start", total=total)
-        for label, columns in runs.items():
-            progress.tell("model", label=label, seeds=len(columns))
-            start = time.perf_counter()
-            walks = [
+        walks = {
+            label: [
                 Walk(
                     d.series,
                     columns,
@@ -98,13 +95,24 @@ class Experiment:
                 )
                 for d, test_days in zip(data, days, strict=True)
             ]
-            for part, done in zip(parts, backtest_many(walks), strict=True):
-                part.append(done)
-            seconds[label] = time.perf_counter() - start
+            for label, columns in runs.items()
+        }
+        if cluster is None:
+            done = [self._local(label, len(runs[label]), w) for label, w in walks.items()]
+        else:  # one Ray task per model: its seeds and series still train together
+            done = cluster.map(_timed, list(walks.values()))
+            progress.tell("fitted", count=total)
+        seconds = {label: took for label, (_, took) in zip(walks, done, strict=True)}
+        parts = [[backtests[k] for backtests, _ in done] for k in range(len(data))]
         return [
             self._result(d, t, runs, backtests, seconds)
             for d, t, backtests in zip(data, days, parts, strict=True)
         ]
+
+    @staticmethod
+    def _local(label: str, seeds: int, walks: list[Walk]) -> tuple[list[Backtest], float]:
+        progress.tell("model", label=label, seeds=seeds)
+        return _timed(walks)
 
     def _result(
         self,
@@ -157,6 +165,11 @@ class Experiment:
         if calibration_days:
             what = "the window, validation, calibration and test period"
         check_length(series, needed, source, what)
+
+
+def _timed(walks: list[Walk]) -> tuple[list[Backtest], float]:
+    start = time.perf_counter()
+    return backtest_many(walks), time.perf_counter() - start
 
 
 def _side_by_side(tables: list[pd.DataFrame]) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from seqcast.report.files import (
     to_json,
     to_safetensors,
     write_directory,
+    write_file,
 )
 from seqcast.report.html import ReportInput, forecast_png, render, render_panel
 from seqcast.result import Panel, Result
@@ -125,9 +126,7 @@ def write_report(directory: str | Path) -> tuple[Path, list[str]]:
         except (KeyError, TypeError):
             parts.problems.append(f"{directory}: {name} unreadable: config.json lacks columns")
     target = directory / "report.html"
-    staging = target.with_name(".report.html.tmp")
-    staging.write_bytes(render(parts))
-    staging.replace(target)
+    write_file(target, render(parts))
     return target, parts.problems
 
 
@@ -272,9 +271,7 @@ def save_forecast(directory: str | Path, next_days: NextDays, series: pd.Series)
     }
     paths = []
     for name, data in files.items():
-        staging = directory / f".{name}.tmp"
-        staging.write_bytes(data)
-        staging.replace(directory / name)
+        write_file(directory / name, data)
         paths.append(directory / name)
     return paths
 

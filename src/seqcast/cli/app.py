@@ -19,7 +19,20 @@ import typer
 from rich.console import Console
 
 from seqcast import progress
-from seqcast.cli.options import takes, user_errors
+from seqcast.cli.options import (
+    AsJson,
+    Config,
+    Data,
+    Files,
+    Png,
+    Quiet,
+    RayAddress,
+    Report,
+    Verbose,
+    stdout,
+    takes,
+    user_errors,
+)
 from seqcast.settings import Evaluation, LoadOptions, NeuralSettings
 
 app = typer.Typer(
@@ -31,43 +44,6 @@ app = typer.Typer(
 
 DEFAULT_MODELS = "naive,drift,ma:7,snaive:7,mlp,rnn,lstm,gru,tutorial"
 DEFAULT_BASELINES = "naive,drift,ma:7,snaive:7"
-
-DATA_HELP = (
-    "Price file: CSV (Yahoo, CoinGecko, CryptoDataDownload, Investing.com, Kaggle intraday,"
-    " any CSV with a date and a price column), .gz, .zip or Parquet."
-)
-Data = Annotated[
-    Path | None,
-    typer.Option(help=DATA_HELP, show_default="the embedded BTC-USD daily history"),
-]
-Files = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--data",
-        help=DATA_HELP + " Repeat it for several series.",
-        show_default="the embedded BTC-USD daily history",
-    ),
-]
-Config = Annotated[
-    Path | None, typer.Option(help="TOML file of settings (keys: these options' names).")
-]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
-Verbose = Annotated[bool, typer.Option("--verbose", help="Show full tracebacks on errors.")]
-AsJson = Annotated[
-    bool, typer.Option("--json", help="Print the result as JSON on stdout (for scripts).")
-]
-Report = Annotated[
-    bool, typer.Option("--report/--no-report", help="Write report.html (interactive charts).")
-]
-Png = Annotated[bool, typer.Option("--png", help="Also write plot.png (truth vs forecasts).")]
-
-
-def _stdout() -> Console:
-    """Rich output at the terminal's width (or $COLUMNS); 120 columns when piped."""
-    console = Console(highlight=False)
-    if console.is_terminal or "COLUMNS" in os.environ:
-        return console
-    return Console(highlight=False, width=120)
 
 
 @app.command()
@@ -113,6 +89,7 @@ def compare_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Output directory [runs/compare-<timestamp>].")
     ] = None,
+    ray: RayAddress = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
     as_json: AsJson = False,
@@ -125,7 +102,7 @@ def compare_command(
         if models is not None:
             settings["models"] = models
         output = Output(quiet or as_json, as_json, report, png)
-        _experiment_command(settings, "compare", None, out, output, None)
+        _experiment_command(settings, "compare", None, out, output, None, ray)
 
 
 @app.command()
@@ -190,7 +167,7 @@ def forecast(
             json.dump(plain({**payload, "files": [str(p) for p in paths]}), sys.stdout, indent=2)
             sys.stdout.write("\n")
             return
-        out = _stdout()
+        out = stdout()
         from seqcast.report.tables import next_days_table
 
         out.print(
@@ -237,7 +214,7 @@ def inspect(
 
     with user_errors(verbose):
         loaded = read_prices(data, LoadOptions(**given))
-        out = _stdout()
+        out = stdout()
         for line in describe(loaded):
             out.print(line, markup=False)
 
@@ -285,15 +262,22 @@ def _experiment_command(
     where: Path | None,
     output: Output,
     baselines: str | None,
+    ray: str | None = None,
 ) -> None:
     from seqcast import runs
     from seqcast.config import plan
+    from seqcast.result import Panel, Result
 
     experiment, loaded = plan(settings, command, baselines)
+    cluster = _connect(ray)
     quiet = output.quiet
     listener = _progress_printer(command) if not quiet else (lambda event, details: None)
     with progress.listening(listener):
-        result = experiment.run(loaded[0]) if len(loaded) == 1 else experiment.run_many(loaded)
+        result: Result | Panel = (
+            experiment.run(loaded[0], cluster)
+            if len(loaded) == 1
+            else experiment.run_many(loaded, cluster)
+        )
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     if command == "run":
         label = next(iter(experiment.models)) if experiment.models else "naive"
@@ -302,6 +286,14 @@ def _experiment_command(
         directory = where or Path("runs") / f"compare-{stamp}"
     runs.save(result, directory, report=output.report, png=output.png)
     _report(result, directory, output.as_json, one_model=command == "run")
+
+
+def _connect(ray: str | None) -> Any:
+    if ray is None:
+        return None
+    from seqcast.cluster import connect
+
+    return connect(ray)
 
 
 def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool) -> None:
@@ -313,7 +305,7 @@ def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool)
         json.dump(plain(payload), sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return
-    out = _stdout()
+    out = stdout()
     for renderable in show(result, out, next_days=one_model):
         out.print(renderable)
     if directory is not None:
@@ -378,7 +370,7 @@ class FitProgress:
 
 def main(argv: Any = None) -> None:
     try:
-        app(args=argv, prog_name="seqcast")
+        app(args=_bare_ray(sys.argv[1:] if argv is None else list(argv)), prog_name="seqcast")
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     else:
@@ -390,3 +382,23 @@ def main(argv: Any = None) -> None:
         # interpreter exit takes 0.4 s of every command that trained, for nothing.
         os._exit(code)
     sys.exit(code)
+
+
+def _bare_ray(argv: list[str]) -> list[str]:
+    """`--ray` alone means a local Ray instance (click has no optional option values)."""
+    from seqcast.cluster import LOCAL
+
+    at = [k for k, arg in enumerate(argv) if arg == "--ray"]
+    for k in reversed(at):
+        if k + 1 == len(argv) or argv[k + 1].startswith("-"):
+            argv.insert(k + 1, LOCAL)
+    return argv
+
+
+def _register() -> None:
+    from seqcast.cli.tune import tune_command
+
+    app.command(name="tune")(takes(LoadOptions)(tune_command))
+
+
+_register()

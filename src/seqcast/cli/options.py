@@ -9,15 +9,57 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import os
 import typing
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from seqcast.errors import Note, SeqcastError
+
+DATA_HELP = (
+    "Price file: CSV (Yahoo, CoinGecko, CryptoDataDownload, Investing.com, Kaggle intraday,"
+    " any CSV with a date and a price column), .gz, .zip or Parquet."
+)
+Data = Annotated[
+    Path | None,
+    typer.Option(help=DATA_HELP, show_default="the embedded BTC-USD daily history"),
+]
+Files = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data",
+        help=DATA_HELP + " Repeat it for several series.",
+        show_default="the embedded BTC-USD daily history",
+    ),
+]
+Config = Annotated[
+    Path | None, typer.Option(help="TOML file of settings (keys: these options' names).")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
+Verbose = Annotated[bool, typer.Option("--verbose", help="Show full tracebacks on errors.")]
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON on stdout (for scripts).")
+]
+Report = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write report.html (interactive charts).")
+]
+Png = Annotated[bool, typer.Option("--png", help="Also write plot.png (truth vs forecasts).")]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        help="Run the fits as Ray tasks (pip install 'seqcast[ray]'): on the cluster at"
+        " HOST:PORT, or alone (or 'local') on a Ray instance started here.",
+        show_default="no Ray",
+    ),
+]
+
 
 PANELS = {
     "LoadOptions": "Loading the data",
@@ -93,6 +135,14 @@ def _shown(default: Any) -> str:
     if isinstance(default, bool):
         return "yes" if default else "no"
     return str(default)
+
+
+def stdout() -> Console:
+    """Rich output at the terminal's width (or $COLUMNS); 120 columns when piped."""
+    console = Console(highlight=False)
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(highlight=False, width=120)
 
 
 @contextmanager

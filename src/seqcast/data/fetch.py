@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ import pandas as pd
 
 from seqcast.cache import cache_dir
 from seqcast.errors import SeqcastError
+from seqcast.report.files import write_file
 
 BASE_URL = "https://query1.finance.yahoo.com"
 COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
@@ -152,12 +152,9 @@ def _parse(payload: dict[str, Any], base: str, now: datetime) -> pd.DataFrame:
 
 
 def _write_atomic(path: Path, frame: pd.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     frame.to_csv(buffer, date_format="%Y-%m-%d", float_format="%.10g")
-    staging = path.with_name(f".{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
-    staging.write_text(buffer.getvalue())
-    staging.replace(path)
+    write_file(path, buffer.getvalue().encode())
 
 
 def _first(exc: BaseException) -> str:

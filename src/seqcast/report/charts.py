@@ -400,3 +400,45 @@ def coverage(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
             ],
         },
     }
+
+
+def search_history(rows: Rows, title: str) -> dict[str, Any]:
+    """A tuning study (`rows`: trial, state, score, best): each trial's mean fold MAE /
+    naive MAE (pruned ones at their first fold's) and the best so far."""
+    x = {"field": "trial", "type": "quantitative", "title": "trial"}
+    y_title = "mean fold MAE / naive MAE"
+    return {
+        **_base(title),
+        "data": {"values": rows},
+        "layer": [
+            {
+                "mark": {"type": "point", "filled": True, "size": 50},
+                "encoding": {
+                    "x": x,
+                    "y": {
+                        "field": "score",
+                        "type": "quantitative",
+                        "title": y_title,
+                        "scale": {"zero": False},
+                    },
+                    "color": {
+                        "field": "state",
+                        "type": "nominal",
+                        "scale": {
+                            "domain": ["complete", "pruned"],
+                            "range": ["#1f77b4", "#bbbbbb"],
+                        },
+                    },
+                    "tooltip": [{"field": "trial"}, {"field": "state"}, {"field": "score"}],
+                },
+            },
+            {
+                "mark": {"type": "line", "interpolate": "step-after", "color": "#d62728"},
+                "encoding": {"x": x, "y": {"field": "best", "type": "quantitative"}},
+            },
+            {
+                "mark": {"type": "rule", "color": "#8a8a8a", "strokeDash": [4, 3]},
+                "encoding": {"y": {"datum": 1}},
+            },
+        ],
+    }

@@ -24,6 +24,7 @@ import pandas as pd
 from seqcast.cache import cache_dir
 from seqcast.errors import Note
 from seqcast.report import charts
+from seqcast.report.files import write_file
 from seqcast.report.tables import number
 
 COLUMNS = ["MAE", "MAE/naive", "DM p", "DA%", "RMSE", "MASE", "MAPE%"]
@@ -385,10 +386,7 @@ def vega_bundle() -> str:
 
     globals_ = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
     bundle: str = vl_convert.javascript_bundle(globals_)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_suffix(f".{np.random.default_rng().integers(1 << 30)}.tmp")
-    staging.write_text(bundle)
-    staging.replace(path)  # atomic: a concurrent report never reads half a bundle
+    write_file(path, bundle.encode())  # a concurrent report never reads half a bundle
     return bundle
 
 

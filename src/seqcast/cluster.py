@@ -1,0 +1,104 @@
+"""Ray, when one machine is not enough: `connect` to a cluster (or start a local instance),
+then `Cluster.map` runs independent pieces of work (compare's model fits, tuning trials) as
+Ray tasks. Ray is an optional extra: `pip install 'seqcast[ray]'`.
+
+A cluster: `ray start --head` on one machine (it prints its address, e.g. 10.0.0.5:6379),
+`ray start --address 10.0.0.5:6379` on the others (each with seqcast installed), then
+`seqcast compare --ray 10.0.0.5:6379` or `seqcast tune ... --ray 10.0.0.5:6379` anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from seqcast.errors import SeqcastError
+
+LOCAL = "local"  # `--ray` alone: a Ray instance on this machine, started for the command
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A connected Ray instance; each task takes `cpus` of its CPUs."""
+
+    address: str
+    cpus: int = 1
+
+    def map(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """`[function(item) for item in items]`, each call a Ray task, results in order."""
+        import ray
+
+        remote = ray.remote(num_cpus=self.cpus, max_retries=0)(_with_threads)
+        futures = [remote.remote(function, item, self.cpus) for item in items]
+        return list(ray.get(futures))
+
+    def submit(self, function: Callable[..., R], *args: Any) -> Any:
+        """One task started now; `wait` collects it."""
+        import ray
+
+        remote = ray.remote(num_cpus=self.cpus, max_retries=0)(_with_threads)
+        return remote.remote(function, args, self.cpus, True)
+
+    def slots(self) -> int:
+        """How many tasks run at once on the cluster's CPUs."""
+        import ray
+
+        return max(1, int(ray.cluster_resources().get("CPU", 1)) // self.cpus)
+
+
+def wait(futures: list[Any]) -> tuple[Any, Any]:
+    """The first of `futures` to finish and its value."""
+    import ray
+
+    done, _ = ray.wait(futures, num_returns=1)
+    return done[0], ray.get(done[0])
+
+
+def connect(address: str, cpus: int | None = None) -> Cluster:
+    """Ray at `address` (host:port of a running head, or `local` to start one here with
+    `cpus` CPUs); refused in one line when Ray is missing or nothing answers."""
+    try:
+        import ray
+    except ImportError:
+        raise SeqcastError(
+            "--ray needs Ray, an optional extra: pip install 'seqcast[ray]'"
+        ) from None
+    if ray.is_initialized():
+        return Cluster(address)
+    if address == LOCAL:
+        ray.init(num_cpus=cpus, include_dashboard=False, logging_level=logging.ERROR)
+    else:
+        _reachable(address)
+        try:
+            ray.init(address=address, logging_level=logging.ERROR)
+        except (ConnectionError, RuntimeError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SeqcastError(f"--ray {address}: cannot join the Ray cluster ({reason})") from None
+    return Cluster(address)
+
+
+def _reachable(address: str) -> None:
+    """Fail fast (Ray itself waits a minute) when nothing listens at host:port."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise SeqcastError(f"--ray {address}: give the head's HOST:PORT, e.g. 10.0.0.5:6379")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise SeqcastError(
+            f"--ray {address}: nothing answers there ({exc.strerror or exc});"
+            " start the head with `ray start --head`, or give --ray alone for a local instance"
+        ) from None
+
+
+def _with_threads(function: Callable[..., R], item: Any, threads: int, spread: bool = False) -> R:
+    """Run in a Ray worker with PyTorch on the task's CPUs (Ray sets no torch threads)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    return function(*item) if spread else function(item)
