@@ -101,6 +101,7 @@ def seqcast_job(data, epochs: int, seeds: tuple[int, ...]) -> tuple[list[float],
         "epochs": epochs,
         "val_days": 0,
         "patience": 0,
+        "shrink": False,  # the job: no validation tail, so nothing to shrink on
     }
     experiment = Experiment(
         {"lstm": registry.neural(settings)},

@@ -19,7 +19,7 @@ if os.environ.get("CI"):
 BTC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "btc-usd-daily.csv"
 
 # A tiny neural setup: enough to exercise every path in well under a second.
-TINY = {"window": 10, "epochs": 2, "batch_size": 32, "val_days": 20}
+TINY = {"window": 10, "epochs": 2, "batch_size": 32, "val_days": 20, "shrink": False}
 
 
 def random_walk(n: int = 240, seed: int = 0, start: str = "2020-01-01") -> pd.Series:

@@ -15,7 +15,7 @@ from seqcast.report.tables import number
 from .test_runs import RUN_FILES
 
 runner = CliRunner()
-SMALL = ["--window", "10", "--epochs", "2", "--test-days", "30", "--quiet"]
+SMALL = ["--window", "10", "--epochs", "2", "--test-days", "30", "--val-days", "30", "--quiet"]
 
 
 def _invoke(*args: str | Path):
@@ -31,8 +31,8 @@ def test_run_then_predict_give_the_same_numbers(price_csv: Path, tmp_path: Path)
     saved = json.loads((runs / "a" / "results.json").read_text())
     again = _invoke("predict", "--run", runs / "a")
     assert again.exit_code == 0, again.output
-    assert f"{saved['next'][0]['tutorial']:,.2f}" in again.output
-    mae = next(row["MAE"] for row in saved["summary"] if row["model"] == "tutorial")
+    assert f"{saved['next'][0]['gru']:,.2f}" in again.output  # the default preset
+    mae = next(row["MAE"] for row in saved["summary"] if row["model"] == "gru")
     assert number(mae) in again.output
 
 
@@ -330,7 +330,7 @@ def test_bad_horizons_and_levels_write_nothing(
 def test_forecast_prints_and_saves_the_next_days_with_intervals(
     price_csv: Path, tmp_path: Path
 ) -> None:
-    options = ["--model", "gru", "--val-days", "20", "--horizon", "3", "--levels", "80,95"]
+    options = ["--model", "gru", "--horizon", "3", "--levels", "80,95"]
     options += ["--calibration-days", "60"]
     made = _invoke(
         "run", "--data", price_csv, *SMALL, *options, "--runs-dir", tmp_path, "--name", "f"

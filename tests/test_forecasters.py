@@ -92,7 +92,7 @@ def test_naive_repeats_yesterday(series: pd.Series) -> None:
 
 def test_neural_training_too_short_is_a_clear_error(series: pd.Series) -> None:
     with pytest.raises(SeqcastError, match=r"needs more than 10 days .* plus 20 validation days"):
-        NeuralForecaster(**TINY).fit(series.iloc[:30])
+        NeuralForecaster(**{**TINY, "model": "tutorial"}).fit(series.iloc[:30])
 
 
 def test_presets_supply_settings_unless_overridden() -> None:
@@ -103,10 +103,13 @@ def test_presets_supply_settings_unless_overridden() -> None:
         "patience": None,
         "shrink": False,
     }
-    assert NeuralForecaster().resolved() == tutorial
+    assert NeuralForecaster(model="tutorial").resolved() == tutorial
     assert NeuralForecaster(layers="gru:4, dense:1", model="gru").resolved() == tutorial
     family = {"transform": "log_return", "loss": "mae", "val_days": 180, "patience": 5}
-    family["shrink"] = False
+    family["shrink"] = True
     assert NeuralForecaster(model="gru").resolved() == family
-    mine = NeuralForecaster(model="gru", transform="price", loss="huber", val_days=0, patience=0)
+    assert NeuralForecaster().resolved() == family  # the default preset: gru
+    mine = NeuralForecaster(
+        model="gru", transform="price", loss="huber", val_days=0, patience=0, shrink=False
+    )
     assert mine.resolved() == {**tutorial, "loss": "huber"}

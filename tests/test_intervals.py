@@ -134,7 +134,9 @@ def test_interval_metrics_by_hand() -> None:
 
 
 def _experiment(levels=(80.0, 95.0), **evaluation) -> Experiment:
-    models = {"gru": registry.make("gru", {"window": 10, "epochs": 2, "val_days": 20})}
+    models = {
+        "gru": registry.make("gru", {"window": 10, "epochs": 2, "val_days": 20, "shrink": False})
+    }
     settings = {"test_days": 40, "calibration_days": 60, "horizon": 3, "levels": levels}
     return Experiment(models, Evaluation(**{**settings, **evaluation}))
 

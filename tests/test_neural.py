@@ -25,7 +25,14 @@ def _jobs(proto: NeuralForecaster, ends: list[int], seeds: list[int]) -> list[Fi
     [
         {"model": "gru", "val_days": 30, "patience": 2, "epochs": 6},  # members stop apart
         {"model": "tutorial", "epochs": 2},
-        {"model": "mlp", "epochs": 3, "strategy": "direct", "horizon": 4, "val_days": 20},
+        {
+            "model": "mlp",
+            "epochs": 3,
+            "strategy": "direct",
+            "horizon": 4,
+            "val_days": 20,
+            "shrink": False,
+        },
     ],
     ids=["gru-early-stopping", "tutorial", "mlp-direct"],
 )
@@ -59,7 +66,7 @@ def test_groups_keep_each_buffer_below_glibcs_fresh_page_threshold() -> None:
 def test_the_direct_strategy_forecasts_its_horizon_and_no_further() -> None:
     series = random_walk()
     model = NeuralForecaster(
-        model="gru", window=10, epochs=1, val_days=10, strategy="direct", horizon=5
+        model="gru", window=10, epochs=1, val_days=10, strategy="direct", horizon=5, shrink=False
     ).fit(series)
     assert model.network_.outputs == 5
     assert model.predict(series, [len(series)], 5).shape == (1, 5)
@@ -119,7 +126,7 @@ def test_the_shrinkage_weight_is_the_best_on_the_validation_tail() -> None:
 
 def test_a_seed_ensemble_is_the_mean_of_its_members() -> None:
     series = random_walk()
-    settings = {"model": "gru", "window": 10, "epochs": 2, "val_days": 20}
+    settings = {"model": "gru", "window": 10, "epochs": 2, "val_days": 20, "shrink": False}
     ensemble = NeuralForecaster(**settings, ensemble=3, seed=1).fit(series.iloc[:-20])
     assert ensemble.name == "gru*3" and len(ensemble.networks_) == 3
     origins = np.arange(len(series) - 20, len(series))
@@ -143,7 +150,7 @@ def test_covariates_from_the_file_feed_the_windows() -> None:
     series = random_walk()
     frame = _ohlc(series)
     model = NeuralForecaster(
-        model="lstm", window=10, epochs=2, val_days=20, features=("log_range", "weekday")
+        model="lstm", window=10, epochs=2, val_days=30, features=("log_range", "weekday")
     )
     job = FitJob(model, series.iloc[:-20], frame.iloc[:-20])
     fit_all([job])

@@ -28,7 +28,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("runs")
     data = write_yahoo_csv(random_walk(), folder / "prices.csv")
     models = {
-        "gru": registry.make("gru", {"window": 10, "epochs": 2, "val_days": 20, "patience": 1}),
+        "gru": registry.make("gru", {"window": 10, "epochs": 2, "val_days": 30, "patience": 1}),
         "ma:3": registry.make("ma:3"),
     }
     result = Experiment(models, Evaluation(test_days=30), seeds=(0, 1)).run(read_prices(data))

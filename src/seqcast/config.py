@@ -17,6 +17,7 @@ from seqcast.data.load import Loaded, read_many, read_prices
 from seqcast.errors import Note, SeqcastError
 from seqcast.experiment import Experiment
 from seqcast.models import registry
+from seqcast.models.spec import DEFAULT
 from seqcast.settings import Evaluation, LoadOptions, NeuralSettings, keys, name_list, pick
 
 PRESET_MODELS = ("mlp", "rnn", "lstm", "gru", "tutorial")
@@ -78,7 +79,7 @@ def load_one(data: Any, settings: dict[str, Any]) -> Loaded:
 def _run_models(settings: dict[str, Any], neural: dict[str, Any], baselines: Any) -> dict:
     if "models" in settings:
         raise SeqcastError("run trains one model (--model); to compare several, use compare")
-    name = neural.pop("model", "tutorial")
+    name = neural.pop("model", DEFAULT)
     model = (
         registry.make(name, neural)
         if name.endswith(".toml")

@@ -16,7 +16,7 @@ from typing import Any
 
 from seqcast.data.layouts import FORMATS
 from seqcast.errors import SeqcastError
-from seqcast.models.spec import PRESETS
+from seqcast.models.spec import DEFAULT, PRESETS
 
 TRANSFORMS = ("price", "log_return", "pct_change")
 STRATEGIES = ("recursive", "direct")
@@ -105,11 +105,12 @@ class LoadOptions:
 
 @dataclass(eq=False)
 class NeuralSettings:
-    """The parameters of a neural forecaster. The defaults are the tutorial's; a setting
-    left at None takes the preset's choice (see `models.spec.PRESETS`)."""
+    """The parameters of a neural forecaster: the default preset (`gru`, chosen by the
+    README's protocol) with the tutorial's window, epochs, batch and optimizer; a setting left
+    at None takes the preset's choice (see `models.spec.PRESETS`)."""
 
     model: str = option(
-        "tutorial",
+        DEFAULT,
         "Preset: " + "; ".join(f"{name}: {p.about}" for name, p in PRESETS.items()) + ".",
     )
     layers: str | None = option(

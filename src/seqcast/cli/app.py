@@ -55,7 +55,9 @@ def run(
     baselines: Annotated[
         str, typer.Option(help="Baselines beside the model (naive always runs).")
     ] = "naive",
-    name: Annotated[str | None, typer.Option(help="Run name [<model>-<timestamp>].")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Run name.", show_default="<model>-<timestamp>")
+    ] = None,
     runs_dir: Annotated[Path, typer.Option(help="Where run directories are written.")] = Path(
         "runs"
     ),
@@ -81,13 +83,14 @@ def compare_command(
     models: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated: baselines naive, drift, ma[:K], snaive[:K]; presets"
+            help="Comma-separated: baselines naive, drift, ma\\[:K], snaive\\[:K]; presets"
             " tutorial, mlp, rnn, lstm, gru; or .toml files of settings.",
             show_default=DEFAULT_MODELS,
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Output directory [runs/compare-<timestamp>].")
+        Path | None,
+        typer.Option("--out", help="Output directory.", show_default="runs/compare-<timestamp>"),
     ] = None,
     ray: RayAddress = None,
     quiet: Quiet = False,

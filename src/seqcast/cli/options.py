@@ -54,7 +54,7 @@ RayAddress = Annotated[
     str | None,
     typer.Option(
         "--ray",
-        help="Run the fits as Ray tasks (pip install 'seqcast[ray]'): on the cluster at"
+        help="Run the fits as Ray tasks (pip install 'seqcast\\[ray]'): on the cluster at"
         " HOST:PORT, or alone (or 'local') on a Ray instance started here.",
         show_default="no Ray",
     ),

@@ -49,11 +49,12 @@ WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)  # the shrinkage weights tried
 class NeuralForecaster(NeuralSettings, Forecaster):
     """A sequence model (MLP, SimpleRNN, LSTM, GRU or any layer list) on sliding windows.
 
-    The parameters are `settings.NeuralSettings`: the tutorial's LSTM stack on MinMax-scaled
-    prices by default; `transform`, `loss`, `val_days`, `patience` and `shrink` left as None
-    take the preset's choice, and `patience=0` turns early stopping off. Scaling and training
-    see only the history given to `fit`; `val_days` holds its tail out for early stopping
-    and for choosing the shrinkage weight.
+    The parameters are `settings.NeuralSettings`: the `gru` preset by default (`model=
+    "tutorial"` is the tutorial's LSTM stack on MinMax-scaled prices); `transform`, `loss`,
+    `val_days`, `patience` and `shrink` left as None take the preset's choice, and
+    `patience=0` turns early stopping off. Scaling and training see only the history given
+    to `fit`; `val_days` holds its tail out for early stopping and for choosing the
+    shrinkage weight.
     """
 
     @property
@@ -118,7 +119,9 @@ class NeuralForecaster(NeuralSettings, Forecaster):
             )
         if self.resolved()["shrink"] and val_days < 30:
             raise SeqcastError(
-                "--shrink chooses its weight on the validation tail: use --val-days 30 or more"
+                f"--val-days {val_days}: shrinkage toward naive (the preset's, or --shrink)"
+                " chooses its weight on the validation tail; use --val-days 30 or more,"
+                " or --no-shrink"
             )
         if self.features and self.strategy == "recursive" and self.horizon > 1:
             raise SeqcastError(

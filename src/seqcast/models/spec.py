@@ -44,16 +44,18 @@ TUTORIAL_SETTINGS: dict[str, Any] = {
     "patience": None,  # ...and no early stopping: all epochs run
     "shrink": False,  # the model's own forecast, unshrunk
 }
-# Measured (README, "Choosing the presets"): predicting log returns with an MAE loss and
-# early stopping on a 180-day validation tail is what keeps the families level with, or
-# ahead of, the naive forecast; predicting the price level is 1.1-2.3x worse.
+# Chosen by the README's protocol ("Choosing the presets") on the three years before the
+# last one: predicting log returns with an MAE loss, early stopping on a 180-day validation
+# tail, and shrinkage toward naive (w chosen on that tail) kept every family level with the
+# naive forecast; without shrinkage mlp was significantly worse than naive in two years.
 FAMILY_SETTINGS: dict[str, Any] = {
     "transform": "log_return",
     "loss": "mae",
     "val_days": 180,
     "patience": 5,
-    "shrink": False,
+    "shrink": True,
 }
+DEFAULT = "gru"  # the preset `run` trains unless told otherwise: the protocol's best
 
 
 @dataclass(frozen=True)
