@@ -1,3 +1,0 @@
-from seqcast.cli import main
-
-main()

@@ -1,1 +1,0 @@
-"""Loading price files: read the bytes, recognise the layout, parse, validate, repair."""

@@ -1,1 +1,0 @@
-"""Evaluation: walk-forward backtests as one long table, metrics and significance tests."""

@@ -1,1 +1,0 @@
-"""Forecasters: the contract, the baselines, and neural networks from a layer spec."""
