@@ -11,7 +11,8 @@ with `nn.LSTM`, `nn.Dropout`, `nn.Linear`, a `DataLoader` and `torch.optim.Adam`
 after another, the way a user writes it. Both run with 1 seed and with 3 seeds (the
 textbook job three times). Each pair alternates (textbook first), and the ratios of the
 pairs, per-fit training time and peak memory (VmHWM, reset before each job) are written to
-bench/results/walk_forward.json.
+bench/results/walk_forward.json. `--grouping` measures grouping alone instead (the job with
+each fit trained alone against grouped, both seqcast) into walk_forward_grouping.json.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from seqcast import progress
 from seqcast.data.load import read_prices
 from seqcast.experiment import Experiment
 from seqcast.models import registry
@@ -108,11 +110,37 @@ def seqcast_job(data, epochs: int, seeds: tuple[int, ...]) -> tuple[list[float],
         Evaluation(test_days=TEST_DAYS, refit_every=REFIT),
         seeds,
     )
-    result = experiment.run(data)
+    epochs_seconds: list[float] = []  # every group's epochs (a job trains several groups)
+
+    def listen(event: str, details: dict) -> None:  # type: ignore[type-arg]
+        if event == "epoch":
+            epochs_seconds.append(details["seconds"])
+
+    with progress.listening(listen):
+        result = experiment.run(data)
     scores = result.scores[(result.scores["model"] == "lstm") & (result.scores["h"] == 1)]
-    fitted = result.fitted[f"lstm@{seeds[0]}"]
-    history = fitted.history_  # type: ignore[attr-defined]
-    return scores["MAE"].tolist(), sum(log.seconds for log in history)
+    return scores["MAE"].tolist(), sum(epochs_seconds)
+
+
+def grouping(data, epochs: int, pairs: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What grouping alone gives: the 1-seed job with groups capped at one member (each fit
+    trained alone, still with seqcast's loops) against the default groups, alternated."""
+    from seqcast.models import neural
+
+    default, rows = neural.MAX_MEMBERS, []
+    for _ in range(pairs):
+        row = {}
+        for name, cap in (("alone", 1), ("grouped", default)):
+            neural.MAX_MEMBERS = cap
+            start = time.perf_counter()
+            seqcast_job(data, epochs, (0,))
+            row[f"{name}_s"] = time.perf_counter() - start
+        neural.MAX_MEMBERS = default
+        row["ratio"] = row["alone_s"] / row["grouped_s"]
+        alone, grouped = row["alone_s"], row["grouped_s"]
+        print(f"alone {alone:.1f} s, grouped {grouped:.1f} s: {alone / grouped:.2f}x", flush=True)
+        rows.append(row)
+    return {"epochs": epochs, "pairs": rows}
 
 
 def main() -> None:
@@ -120,9 +148,18 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--pairs", type=int, default=2, help="alternated pairs per job")
-    parser.add_argument("--out", default=str(HERE / "results" / "walk_forward.json"))
+    parser.add_argument(
+        "--grouping", action="store_true", help="only: seqcast grouped vs each fit alone"
+    )
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    name = "walk_forward_grouping.json" if args.grouping else "walk_forward.json"
+    out = Path(args.out or HERE / "results" / name)
     data = read_prices(args.data)
+    if args.grouping:
+        seqcast_job(data, 1, (0,))  # warm-up
+        out.write_text(json.dumps(grouping(data, args.epochs, args.pairs), indent=2) + "\n")
+        return
     prices = data.series.to_numpy()
     fits = len(range(len(prices) - TEST_DAYS, len(prices), REFIT))
     seqcast_job(data, 1, (0,))  # warm-up: compiled loops, caches
@@ -149,7 +186,9 @@ def main() -> None:
                     "ratio": textbook_s / seqcast_s,
                     "textbook_training_s_per_fit": sum(t for _, t in textbook)
                     / (fits * len(seeds)),
-                    "seqcast_training_s_per_fit": training / fits,
+                    "seqcast_training_s_per_fit": training / (fits * len(seeds)),
+                    "textbook_outside_training_s": textbook_s - sum(t for _, t in textbook),
+                    "seqcast_outside_training_s": seqcast_s - training,
                     "textbook_peak_mb": textbook_peak,
                     "seqcast_peak_mb": seqcast_peak,
                     "textbook_mae": [m for m, _ in textbook],
@@ -159,11 +198,13 @@ def main() -> None:
             print(
                 f"{len(seeds)} seed(s): textbook {textbook_s:.1f} s, seqcast {seqcast_s:.1f} s:"
                 f" {textbook_s / seqcast_s:.2f}x; MAE {np.mean([m for m, _ in textbook]):.2f}"
-                f" vs {np.mean(maes):.2f}; peak {textbook_peak:.0f} / {seqcast_peak:.0f} MB"
+                f" vs {np.mean(maes):.2f}; peak {textbook_peak:.0f} / {seqcast_peak:.0f} MB;"
+                f" seqcast outside training {seqcast_s - training:.1f} s",
+                flush=True,
             )
         report[f"seeds_{len(seeds)}"] = rows
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
