@@ -33,16 +33,14 @@ class Cluster:
         """`[function(item) for item in items]`, each call a Ray task, results in order."""
         import ray
 
-        remote = ray.remote(num_cpus=self.cpus, max_retries=0)(_with_threads)
-        futures = [remote.remote(function, item, self.cpus) for item in items]
-        return list(ray.get(futures))
+        return list(ray.get([self.submit(function, item) for item in items]))
 
     def submit(self, function: Callable[..., R], *args: Any) -> Any:
-        """One task started now; `wait` collects it."""
+        """`function(*args)` as a task started now; `wait` (or `ray.get`) collects it."""
         import ray
 
-        remote = ray.remote(num_cpus=self.cpus, max_retries=0)(_with_threads)
-        return remote.remote(function, args, self.cpus, True)
+        remote: Any = ray.remote(num_cpus=self.cpus, max_retries=0)(_with_threads)
+        return remote.remote(function, args, self.cpus)
 
     def slots(self) -> int:
         """How many tasks run at once on the cluster's CPUs."""
@@ -96,9 +94,9 @@ def _reachable(address: str) -> None:
         ) from None
 
 
-def _with_threads(function: Callable[..., R], item: Any, threads: int, spread: bool = False) -> R:
+def _with_threads(function: Callable[..., R], args: tuple[Any, ...], threads: int) -> R:
     """Run in a Ray worker with PyTorch on the task's CPUs (Ray sets no torch threads)."""
     import torch
 
     torch.set_num_threads(threads)
-    return function(*item) if spread else function(item)
+    return function(*args)

@@ -33,6 +33,7 @@ from seqcast.cli.options import (
     takes,
     user_errors,
 )
+from seqcast.cli.tune import tune_command
 from seqcast.settings import Evaluation, LoadOptions, NeuralSettings
 
 app = typer.Typer(
@@ -235,6 +236,10 @@ def _settings(
     return settings
 
 
+# seqcast tune lives in cli/tune.py (its options are its own)
+app.command(name="tune")(takes(LoadOptions)(tune_command))
+
+
 @app.command(name="report")
 def report_command(
     run_dir: Annotated[Path, typer.Argument(help="A run or comparison directory.")],
@@ -268,11 +273,12 @@ def _experiment_command(
     ray: str | None = None,
 ) -> None:
     from seqcast import runs
+    from seqcast.cluster import connect
     from seqcast.config import plan
     from seqcast.result import Panel, Result
 
     experiment, loaded = plan(settings, command, baselines)
-    cluster = _connect(ray)
+    cluster = connect(ray) if ray else None
     quiet = output.quiet
     listener = _progress_printer(command) if not quiet else (lambda event, details: None)
     with progress.listening(listener):
@@ -289,14 +295,6 @@ def _experiment_command(
         directory = where or Path("runs") / f"compare-{stamp}"
     runs.save(result, directory, report=output.report, png=output.png)
     _report(result, directory, output.as_json, one_model=command == "run")
-
-
-def _connect(ray: str | None) -> Any:
-    if ray is None:
-        return None
-    from seqcast.cluster import connect
-
-    return connect(ray)
 
 
 def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool) -> None:
@@ -396,12 +394,3 @@ def _bare_ray(argv: list[str]) -> list[str]:
         if k + 1 == len(argv) or argv[k + 1].startswith("-"):
             argv.insert(k + 1, LOCAL)
     return argv
-
-
-def _register() -> None:
-    from seqcast.cli.tune import tune_command
-
-    app.command(name="tune")(takes(LoadOptions)(tune_command))
-
-
-_register()

@@ -442,3 +442,11 @@ def search_history(rows: Rows, title: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+def to_png(spec: dict[str, Any]) -> bytes:
+    """A chart as PNG (vl-convert renders the same Vega-Lite the report's pages draw)."""
+    import vl_convert
+
+    png: bytes = vl_convert.vegalite_to_png(spec, scale=1.5)
+    return png

@@ -333,20 +333,14 @@ def _autocorrelation(errors: np.ndarray, lags: int) -> list[float]:
 
 def forecast_png(report: ReportInput) -> bytes:
     """The report's first chart (truth, models and naive over the test period) as PNG."""
-    import vl_convert
-
     settings = report.settings or {}
     colours = charts.palette([charts.TRUTH, *settings.get("columns", {})])
-    spec = {**_specs(report, colours)[0], "width": 900}
-    png: bytes = vl_convert.vegalite_to_png(spec, scale=1.5)
-    return png
+    return charts.to_png({**_specs(report, colours)[0], "width": 900})
 
 
 def fan_png(series: pd.Series, table: pd.DataFrame, model: str) -> bytes:
     """A fan chart of `table` (date-indexed: forecast, lo-<level>, hi-<level>) after the
     last prices of `series`, as PNG."""
-    import vl_convert
-
     shown = series.iloc[-max(90, 3 * len(table)) :]
     history = [{"d": str(d.date()), "v": _round(v)} for d, v in shown.items()]
     start = {"d": str(series.index[-1].date()), "v": _round(series.iloc[-1])}
@@ -365,8 +359,7 @@ def fan_png(series: pd.Series, table: pd.DataFrame, model: str) -> bytes:
         if column.startswith("lo-")
     ]
     title = f"{model}: the next {len(table)} days after {start['d']}"
-    png: bytes = vl_convert.vegalite_to_png(charts.fan(history, forecast, bands, title), scale=1.5)
-    return png
+    return charts.to_png(charts.fan(history, forecast, bands, title))
 
 
 def _script_json(data: Any) -> str:

@@ -94,7 +94,7 @@ def parse_dimension(source: str, key: str, value: Any) -> Dimension:
                 f"{source}: '{key}': a range has low, high and optionally log, not {value}"
             )
         low, high = value["low"], value["high"]
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
+        if not (_of_kind(low, float) and _of_kind(high, float)):
             raise SeqcastError(f"{source}: '{key}': low and high must be numbers")
         if low > high:
             raise SeqcastError(f"{source}: '{key}': low ({low}) is above high ({high})")
@@ -105,12 +105,18 @@ def parse_dimension(source: str, key: str, value: Any) -> Dimension:
     if not choices:
         raise SeqcastError(f"{source}: '{key}': an empty list of choices")
     for choice in choices:
-        ok = isinstance(choice, kind) and not (kind is int and isinstance(choice, bool))
-        if kind is float and isinstance(choice, int) and not isinstance(choice, bool):
-            ok = True
-        if not ok or (allowed is not None and choice not in allowed):
+        if not _of_kind(choice, kind) or (allowed is not None and choice not in allowed):
             raise SeqcastError(f"{source}: '{key}': {choice!r} is not {_form(allowed, kind)}")
     return Dimension(key, choices=choices)
+
+
+def _of_kind(value: Any, kind: type) -> bool:
+    """TOML's value fits the setting's type: an int is a float too, a bool is no number."""
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, int | float)
+    return isinstance(value, kind)
 
 
 def _form(allowed: tuple[Any, ...] | None, kind: type | None = None) -> str:

@@ -112,13 +112,9 @@ def _best(study: Any) -> Any:
 
 
 def _history_png(table: pd.DataFrame, model: str) -> bytes:
-    import vl_convert
-
     rows = [
         {"trial": r["trial"], "state": r["state"], "score": r["score"], "best": r["best so far"]}
         for r in plain(table.to_dict(orient="records"))
     ]
     spec = charts.search_history(rows, f"Tuning '{model}': trials and the best so far")
-    spec["width"] = 640
-    png: bytes = vl_convert.vegalite_to_png(spec, scale=1.5)
-    return png
+    return charts.to_png({**spec, "width": 640})
