@@ -29,7 +29,7 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluate.intervals import column_names
 from seqcast.experiment import FORMAT
 from seqcast.models import registry
-from seqcast.report.files import (
+from seqcast.io import (
     plain,
     read_csv,
     read_json,

@@ -158,7 +158,7 @@ def forecast(
     """The next days after the data ends, with the run's calibrated intervals and a fan chart
     (no training)."""
     from seqcast import runs
-    from seqcast.report.files import plain
+    from seqcast.io import plain
 
     with user_errors(verbose):
         next_days, series = runs.forecast_next(run_dir, data, horizon, model)
@@ -298,7 +298,7 @@ def _experiment_command(
 
 
 def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool) -> None:
-    from seqcast.report.files import plain
+    from seqcast.io import plain
     from seqcast.report.tables import show
 
     if as_json:

@@ -90,7 +90,7 @@ def tune_command(
 
 
 def _print(tuned: Any, as_json: bool, quiet: bool) -> None:
-    from seqcast.report.files import plain
+    from seqcast.io import plain
     from seqcast.report.tables import show
 
     if as_json:

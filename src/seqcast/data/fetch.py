@@ -26,7 +26,7 @@ import pandas as pd
 
 from seqcast.cache import cache_dir
 from seqcast.errors import SeqcastError
-from seqcast.report.files import write_file
+from seqcast.io import write_file
 
 BASE_URL = "https://query1.finance.yahoo.com"
 COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]

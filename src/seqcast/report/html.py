@@ -24,7 +24,7 @@ import pandas as pd
 from seqcast.cache import cache_dir
 from seqcast.errors import Note
 from seqcast.report import charts
-from seqcast.report.files import write_file
+from seqcast.io import write_file
 from seqcast.report.tables import number
 
 COLUMNS = ["MAE", "MAE/naive", "DM p", "DA%", "RMSE", "MASE", "MAPE%"]

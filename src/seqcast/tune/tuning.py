@@ -21,7 +21,7 @@ from seqcast.errors import SeqcastError
 from seqcast.experiment import Experiment
 from seqcast.models import registry
 from seqcast.report import charts
-from seqcast.report.files import plain, to_csv, write_file
+from seqcast.io import plain, to_csv, write_file
 from seqcast.result import Result
 from seqcast.settings import Evaluation
 from seqcast.tune.search import Folds, Search, history, open_study, optimize
