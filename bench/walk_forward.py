@@ -106,7 +106,7 @@ def seqcast_job(data, epochs: int, seeds: tuple[int, ...]) -> tuple[list[float],
         "shrink": False,  # the job: no validation tail, so nothing to shrink on
     }
     experiment = Experiment(
-        {"lstm": registry.neural(settings)},
+        {"lstm": registry.make("lstm", settings)},
         Evaluation(test_days=TEST_DAYS, refit_every=REFIT),
         seeds,
     )

@@ -53,7 +53,7 @@ def test_toml_config_and_options_override_it(price_csv: Path, tmp_path: Path) ->
         "run", "--config", config, "--epochs", "2", "-q", "--runs-dir", tmp_path, "--name", "t"
     )
     assert result.exit_code == 0, result.output
-    saved = json.loads((tmp_path / "t" / "config.json").read_text())["models"]["custom"]["params"]
+    saved = json.loads((tmp_path / "t" / "config.json").read_text())["models"]["gru"]["params"]
     assert (saved["layers"], saved["optimizer"], saved["epochs"]) == ("gru:8, dense:1", "adam", 2)
 
 
@@ -98,7 +98,7 @@ def test_help_documents_every_option() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--model", "transformer"], "unknown model preset 'transformer'"),
+        (["--model", "transformer"], "unknown model 'transformer'"),
         (["--layers", "lstm:8, lstm:4, dense:1"], "add ':seq'"),
         (["--optimizer", "adagrad"], "--optimizer 'adagrad': choose one of"),
         (["--test-days", "500"], "rows, but the window, validation and test period needs"),

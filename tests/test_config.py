@@ -38,7 +38,7 @@ def test_seed_lists_and_counts(price_csv: Path) -> None:
 
 
 def test_one_toml_file_serves_both_commands(price_csv: Path, tmp_path: Path) -> None:
-    from seqcast.models.registry import read_toml
+    from seqcast.io import read_toml
 
     path = tmp_path / "exp.toml"
     path.write_text(
@@ -48,10 +48,11 @@ def test_one_toml_file_serves_both_commands(price_csv: Path, tmp_path: Path) -> 
     settings = read_toml(path)
     ran, _ = plan(settings, "run")
     compared, _ = plan(settings, "compare")
-    assert list(ran.models) == ["custom", "naive"]
-    assert list(compared.models) == ["naive", "drift", "ma:7", "snaive:7", "custom"]
+    # `layers` without `model`: the default preset with those layers, named after the preset
+    assert list(ran.models) == ["gru", "naive"]
+    assert list(compared.models) == ["naive", "drift", "ma:7", "snaive:7", "gru"]
     for experiment in (ran, compared):
-        assert experiment.models["custom"].get_params()["layers"] == "gru:8, dense:1"
+        assert experiment.models["gru"].get_params()["layers"] == "gru:8, dense:1"
         assert experiment.evaluation.refit_every == 10
 
 

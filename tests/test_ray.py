@@ -29,8 +29,8 @@ def cluster() -> Iterator[Cluster]:
 def test_compare_on_ray_equals_the_local_run(cluster: Cluster, tmp_path: Path) -> None:
     data = _data(tmp_path)
     models = {
-        "gru": registry.neural({**TINY, "model": "gru"}),
-        "mlp": registry.neural({**TINY, "model": "mlp"}),
+        "gru": registry.make("gru", TINY),
+        "mlp": registry.make("mlp", TINY),
         "drift": registry.make("drift"),
     }
     experiment = Experiment(models, Evaluation(test_days=30), seeds=(0, 1))

@@ -11,6 +11,7 @@ import pytest
 from seqcast import runs
 from seqcast.data.load import read_prices
 from seqcast.errors import SeqcastError
+from seqcast.evaluate.stage import replay
 from seqcast.experiment import Experiment
 from seqcast.models import registry
 from seqcast.settings import Evaluation
@@ -131,7 +132,7 @@ def test_flipped_bytes_give_a_clear_error_or_a_correct_load(saved, tmp_path: Pat
             data[position] ^= 1 << int(rng.integers(0, 8))
         (copy / name).write_bytes(bytes(data))
         try:
-            runs.load(copy).replay(series)
+            replay(runs.load(copy), series)
             outcomes["loaded"] += 1
         except SeqcastError as exc:
             assert "\n" not in str(exc)

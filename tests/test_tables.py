@@ -25,19 +25,24 @@ def test_numbers_keep_four_significant_digits(value: float, shown: str) -> None:
     assert number(value) == shown
 
 
-def test_verdict_says_plainly_who_beats_naive() -> None:
+def test_verdict_leads_with_the_evidence() -> None:
     summary = pd.DataFrame(
-        {"MAE/naive": [1.0, 1.2, 0.9], "DM p": [1.0, 0.01, 0.4]}, index=["naive", "a", "b"]
+        {"MAE/naive": [1.0, 1.2, 0.98], "DM p": [1.0, 0.01, 0.03], "Holm p": [None, 0.02, 0.054]},
+        index=["naive", "a", "b"],
     )
+    # lower MAE with a raw p under 5% but a Holm p over it: not called a win
     assert verdict(summary) == (
-        "Beats the naive forecast on MAE: b (0.900x naive MAE, Diebold-Mariano p=0.4000:"
-        " not significant at 5%)."
+        "No model beat the naive forecast significantly (DM p, Holm-adjusted over 2 models);"
+        " the forecast is naive. The closest, b, has 0.980x its MAE (Holm p=0.05400)."
     )
-    assert verdict(summary.drop(index="b")) == (
-        "a does NOT beat the naive forecast (yesterday's value): its MAE is 1.200x the naive MAE."
+    assert verdict(summary.drop(index="a")).startswith(
+        "b does NOT beat the naive forecast (yesterday's value) significantly: its MAE is 0.980x"
     )
-    worse = summary.assign(**{"MAE/naive": [1.0, 1.2, 1.1]})
-    assert verdict(worse).startswith("No model beats the naive forecast (yesterday's value) on")
+    won = summary.assign(**{"Holm p": [None, 0.02, 0.01]})
+    assert verdict(won) == (
+        "Beats the naive forecast significantly: b (0.980x naive MAE, DM p=0.03000,"
+        " Holm p=0.01000)."
+    )
 
 
 def _summary() -> pd.DataFrame:

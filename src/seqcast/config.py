@@ -17,11 +17,9 @@ from seqcast.data.load import Loaded, read_many, read_prices
 from seqcast.errors import Note, SeqcastError
 from seqcast.experiment import Experiment
 from seqcast.models import registry
-from seqcast.models.spec import DEFAULT
-from seqcast.settings import Evaluation, LoadOptions, NeuralSettings, keys, name_list, pick
+from seqcast.settings import Evaluation, LoadOptions, keys, name_list, pick
 
-PRESET_MODELS = ("mlp", "rnn", "lstm", "gru", "tutorial")
-BASELINES = ("naive", "drift", "ma:7", "snaive:7")
+BASELINES, COMPARED = registry.BASELINES, registry.COMPARED
 OTHER_KEYS = ("data", "models", "baselines")
 
 
@@ -30,20 +28,21 @@ def plan(
 ) -> tuple[Experiment, list[Loaded]]:
     """The experiment `settings` describe for `command` ('run' or 'compare'), and its data:
     one series per file (`data` may list several), or one per value of `series_col`."""
-    known = {*keys(LoadOptions), *keys(NeuralSettings), *keys(Evaluation), *OTHER_KEYS}
+    model_keys = registry.model_keys()
+    known = {*keys(LoadOptions), *model_keys, *keys(Evaluation), *OTHER_KEYS}
     unknown = set(settings) - known
     if unknown:
         raise SeqcastError(
             f"unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         )
     evaluation = Evaluation(**pick(Evaluation, settings))
-    neural = pick(NeuralSettings, settings)
-    first_seed = neural.pop("seed", 0)
+    given = {k: v for k, v in settings.items() if k in model_keys}
+    first_seed = given.pop("seed", 0)
     if command == "run":
-        models = _run_models(settings, neural, baselines or settings.get("baselines", "naive"))
+        models = _run_models(settings, given, baselines or settings.get("baselines", "naive"))
         seeds = evaluation.seed_list(first_seed, default_count=1)
     else:
-        models = _compare_models(settings, neural)
+        models = _compare_models(settings, given)
         seeds = evaluation.seed_list(first_seed, default_count=3)
     return Experiment(models, evaluation, seeds), load(settings)
 
@@ -76,30 +75,41 @@ def load_one(data: Any, settings: dict[str, Any]) -> Loaded:
     return loaded[0]
 
 
-def _run_models(settings: dict[str, Any], neural: dict[str, Any], baselines: Any) -> dict:
+def _run_models(settings: dict[str, Any], given: dict[str, Any], baselines: Any) -> dict:
+    """`run`: the one model (`model`: any registered name or a .toml file) with the settings
+    given, beside the baselines named."""
     if "models" in settings:
         raise SeqcastError("run trains one model (--model); to compare several, use compare")
-    name = neural.pop("model", DEFAULT)
-    model = (
-        registry.make(name, neural)
-        if name.endswith(".toml")
-        else registry.neural({**neural, "model": name})
-    )
-    label = registry.label(name) if name.endswith(".toml") else model.name
-    models = {label: model}
+    name = str(given.pop("model", registry.DEFAULT))
+    _refuse_foreign(name, given)
+    models = {registry.label(name): registry.make(name, given)}
     for baseline in _names(baselines):
         models.setdefault(registry.label(baseline), registry.make(baseline))
     return models
 
 
-def _compare_models(settings: dict[str, Any], neural: dict[str, Any]) -> dict:
-    names = _names(settings.get("models", ""))
-    if not names and {"model", "layers"} & set(neural):  # a run file: its model vs baselines
-        custom = registry.neural(neural)
-        return {**{b: registry.make(b) for b in BASELINES}, custom.name: custom}
-    if not names:
-        names = [*BASELINES, *PRESET_MODELS]
-    overrides = {k: v for k, v in neural.items() if k not in ("model", "layers")}
+def _refuse_foreign(name: str, given: dict[str, Any]) -> None:
+    """A setting given for `run` that its model's family does not take is a mistake to say,
+    not to ignore (a TOML file's family is checked where the file is read)."""
+    if name.partition("*")[0].endswith(".toml"):
+        return
+    own = registry.family_of(name).settings_class()
+    foreign = sorted(set(given) - set(keys(own) if own else ()))
+    if foreign:
+        flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
+        raise SeqcastError(f"{flags}: not a setting of model '{name}'; leave it out")
+
+
+def _compare_models(settings: dict[str, Any], given: dict[str, Any]) -> dict:
+    names = _names(settings.get("models", COMPARED if "models" not in settings else ""))
+    if "models" in settings and not names:
+        raise SeqcastError("--models is empty; name at least one model, e.g. naive,gru")
+    if "models" not in settings and {"model", "layers"} & set(given):
+        # a run's settings (a file with `model`): its model vs the baselines
+        name = str(given.pop("model", registry.DEFAULT))
+        model = {registry.label(name): registry.make(name, given)}
+        return {**{b: registry.make(b) for b in BASELINES}, **model}
+    overrides = {k: v for k, v in given.items() if k not in ("model", "layers")}
     labels = [registry.label(n) for n in names]
     if len(set(labels)) != len(labels):
         raise SeqcastError(f"a model is named twice in {', '.join(names)}")

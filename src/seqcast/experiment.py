@@ -23,34 +23,48 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluate.backtest import Backtest, Walk, backtest_many, days_since, fit_origins
 from seqcast.evaluate.intervals import check_enough
 from seqcast.evaluate.metrics import naive_scale
-from seqcast.models.base import Forecaster, clone
+from seqcast.evaluate.options import Evaluation
+from seqcast.evaluate.stage import evaluate
+from seqcast.models.base import HORIZON_PARAM, SEEDED, Forecaster, clone
 from seqcast.models.baselines import NaiveForecaster
 from seqcast.result import Panel, Result
-from seqcast.settings import Evaluation
+from seqcast.vocabulary import KEYS, run_column
 
-FORMAT = 2  # of the run directory; seqcast 0.1.0 wrote format 1 (see runs.py)
-KEYS = ["cutoff", "date", "h", "y"]
+FORMAT = 3  # of the run directory: 0.1.0 wrote 1, 0.2.0 wrote 2 (runs/legacy.py reads both)
 
 
 @dataclass
 class Experiment:
     models: dict[str, Forecaster]  # label -> forecaster; naive is always added as reference
     evaluation: Evaluation = field(default_factory=Evaluation)
-    seeds: tuple[int, ...] = (0,)  # every model with a `seed` parameter runs once per seed
+    seeds: tuple[int, ...] = (0,)  # every seeded model (its tags say so) runs once per seed
 
     def runs(self) -> dict[str, dict[str, Forecaster]]:
-        """label -> table column -> forecaster: `label@seed` per seed for seeded models; a
-        model with a `horizon` parameter (the direct strategy's width) gets the evaluation's."""
+        """label -> table column -> forecaster: one column per seed for seeded models; a
+        model that takes a horizon (the direct strategy's width) gets the evaluation's."""
         runs: dict[str, dict[str, Forecaster]] = {}
         for label, model in {"naive": NaiveForecaster(), **self.models}.items():
-            params = model.get_params()
-            if "horizon" in params:
+            tags = model.tags()
+            if HORIZON_PARAM in tags:
                 model = clone(model).set_params(horizon=self.evaluation.horizon)
-            if "seed" in params:
-                runs[label] = {f"{label}@{s}": clone(model).set_params(seed=s) for s in self.seeds}
+            if SEEDED in tags:
+                runs[label] = {
+                    run_column(label, s): clone(model).set_params(seed=s) for s in self.seeds
+                }
             else:
-                runs[label] = {label: model}
+                runs[label] = {run_column(label, None): model}
         return runs
+
+    def run_keys(self) -> dict[str, dict[str, Any]]:
+        """Each table column's model and seed, as values (what tables and files read)."""
+        return {
+            column: {
+                "model": label,
+                "seed": model.get_params()["seed"] if SEEDED in model.tags() else None,
+            }
+            for label, columns in self.runs().items()
+            for column, model in columns.items()
+        }
 
     def run(self, data: Loaded, cluster: Cluster | None = None) -> Result:
         """Backtest every model on one series (each model a Ray task on `cluster`)."""
@@ -129,6 +143,7 @@ class Experiment:
             "data": data.provenance(),
             "models": {label: _describe(model) for label, model in self.models.items()},
             "columns": {label: list(columns) for label, columns in runs.items()},
+            "runs": self.run_keys(),
             "evaluation": {**dataclasses.asdict(self.evaluation), "test_days": test_days},
             "seeds": list(self.seeds),
             "naive_scale": naive_scale(series.to_numpy()[: len(series) - test_days]),
@@ -137,7 +152,7 @@ class Experiment:
         calibrations = [b.calibration for b in backtests if b.calibration is not None]
         calibration = _side_by_side(calibrations) if calibrations else None
         table = _side_by_side([b.table for b in backtests])
-        return Result.build(settings, table, fitted, seconds, calibration, series, data.frame)
+        return evaluate(settings, table, fitted, seconds, calibration, series, data.frame)
 
     def _check(
         self,
@@ -178,4 +193,5 @@ def _side_by_side(tables: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _describe(model: Forecaster) -> dict[str, Any]:
-    return {"class": type(model).__name__, "params": model.get_params()}
+    about = {"class": type(model).__name__, "params": model.get_params()}
+    return about | {"tags": sorted(model.tags()), "reported": list(model.REPORTED)}

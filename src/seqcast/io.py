@@ -123,3 +123,36 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Settings from a TOML file; keys are the CLI's option names with underscores."""
+    import tomllib
+
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SeqcastError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SeqcastError(f"{path}: not valid TOML ({exc})") from None
+
+
+def to_toml(settings: dict[str, Any], comment: str = "") -> bytes:
+    """Flat settings as TOML (what `read_toml` reads back); unset (None) ones are left out."""
+    lines = [f"# {line}" for line in comment.splitlines()]
+    for key, value in settings.items():
+        if value is not None:
+            lines.append(f"{key} = {_toml_value(value)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string: JSON's escapes are TOML's

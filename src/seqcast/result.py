@@ -1,24 +1,25 @@
-"""An experiment's result: the long forecast table, the scores (points and intervals), the
-fitted models, the settings and the timings. It forecasts again without training."""
+"""An experiment's result as a record: the long forecast table, the scores (points and
+intervals), the verdicts, the fitted models, the settings and the timings; and a panel of
+several series' results. Nothing here scores or forecasts: evaluate/stage.py does, once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from seqcast.data.load import check_length
-from seqcast.evaluate.backtest import long_table
-from seqcast.evaluate.intervals import add_intervals, column_names, interval_scores, volatility
-from seqcast.evaluate.metrics import naive_scale, score_table
-from seqcast.models.base import Forecaster, future_dates
-from seqcast.report.tables import verdict
+if TYPE_CHECKING:
+    from seqcast.models.base import Forecaster
 
 
 @dataclass
 class Result:
+    """A record: what an experiment produced, as data. Scoring, intervals, the verdict and
+    the next days' forecast are made once by the evaluation stage (evaluate/stage.py), and a
+    loaded run reads them back instead of recomputing them."""
+
     settings: dict[str, Any]  # everything needed to run it again (see Experiment.run)
     table: pd.DataFrame  # cutoff, date, h, y, a column per model run (and its intervals)
     scores: pd.DataFrame  # one row per (column, h): model, seed, h and every point metric
@@ -27,34 +28,7 @@ class Result:
     calibration: pd.DataFrame | None = None  # out-of-sample forecasts before the test period
     intervals: pd.DataFrame | None = None  # one row per (column, h, level): interval metrics
     next_days: pd.DataFrame | None = None  # date x model (+ intervals): after the data ends
-
-    @classmethod
-    def build(
-        cls,
-        settings: dict[str, Any],
-        table: pd.DataFrame,
-        fitted: dict[str, Forecaster],
-        seconds: dict[str, float],
-        calibration: pd.DataFrame | None = None,
-        series: pd.Series | None = None,
-        frame: pd.DataFrame | None = None,
-    ) -> Result:
-        """Score the table. With the series at hand: intervals (when levels are asked for
-        and the table has none yet), their scores, and the forecasts after it ends."""
-        columns = settings["columns"]
-        runs = [c for cols in columns.values() for c in cols]
-        scores = _label(score_table(table, runs, settings["naive_scale"]), columns)
-        result = cls(settings, table, scores, fitted, seconds, calibration)
-        if series is not None:
-            if result.levels and calibration is not None:
-                vol = volatility(series)
-                if column_names(runs[0], result.levels[0])[0] not in table:
-                    result.table = result._with_intervals(table, calibration, vol)
-                result.intervals = _label(
-                    interval_scores(result.table, runs, result.levels, vol), columns
-                )
-            result.next_days = result.forecast(series, result.horizon, frame)
-        return result
+    verdicts: dict[int, str] = field(default_factory=dict)  # h -> the plain verdict
 
     @property
     def columns(self) -> dict[str, list[str]]:
@@ -76,20 +50,26 @@ class Result:
     def levels(self) -> tuple[float, ...]:
         return tuple(self.settings["evaluation"].get("levels", ()))
 
+    def reported(self) -> list[str]:
+        """What the run's families report of their fits (their REPORTED keys)."""
+        models = self.settings["models"].values()
+        return list(dict.fromkeys(k for about in models for k in about.get("reported", [])))
+
     def summary(self, h: int = 1) -> pd.DataFrame:
         """One row per model at horizon h, best mean MAE first: `seeds`, the mean of every
-        metric over seeds and its standard deviation (`<metric> std`), and for shrunk models
-        `w`, the shrinkage weight of their last fits."""
+        metric over seeds and its standard deviation (`<metric> std`), and what each family
+        reports of its fits (its REPORTED keys, e.g. the shrinkage weight `w`)."""
         summary = _summarize(self.scores[self.scores["h"] == h], ["model"]).sort_values("MAE")
         fits = self.settings.get("fits", {})
-        weights = {
-            model: [fits[c]["w"] for c in columns if "w" in fits.get(c, {})]
-            for model, columns in self.columns.items()
-        }
-        if any(weights.values()):
-            summary["w"] = [np.mean(weights[m]) if weights[m] else np.nan for m in summary.index]
-            summary["w std"] = [
-                np.std(weights[m], ddof=1) if len(weights[m]) > 1 else 0.0 for m in summary.index
+        for key in self.reported():
+            values = {
+                model: [fits[c][key] for c in columns if key in fits.get(c, {})]
+                for model, columns in self.columns.items()
+            }
+            summary[key] = [np.mean(values[m]) if values.get(m) else np.nan for m in summary.index]
+            summary[f"{key} std"] = [
+                np.std(values[m], ddof=1) if len(values.get(m, [])) > 1 else 0.0
+                for m in summary.index
             ]
         return summary
 
@@ -99,85 +79,13 @@ class Result:
             return None
         return _summarize(self.intervals, ["model", "h", "level"])
 
-    def forecast(
-        self, series: pd.Series, horizon: int = 1, frame: pd.DataFrame | None = None
-    ) -> pd.DataFrame:
-        """Each model's forecast of the `horizon` days after `series` ends (`frame`: the
-        file's other columns, for models with covariates), from the fitted models (no
-        training), averaged over seeds, with its intervals where the run has them (each
-        seed's bounds averaged): date x (model, model-lo-80, ...)."""
-        dates = future_dates(series.index, horizon)
-        future = pd.DataFrame(
-            {"cutoff": series.index[-1], "date": dates, "h": np.arange(1, horizon + 1), "y": np.nan}
-        )
-        for column in self.runs:
-            future[column] = self.fitted[column].forecast(series, horizon, frame).to_numpy()
-        if self.levels and self.calibration is not None:
-            known = [self.calibration, self.table, self._newer(series, frame)]
-            future = self._with_intervals(
-                future, pd.concat(known, ignore_index=True), volatility(series)
-            )
-        out = pd.DataFrame(index=dates)
-        for label, cols in self.columns.items():
-            out[label] = future[cols].mean(axis=1).to_numpy()
-            for level in self.levels if self.calibration is not None else ():
-                for side in (0, 1):
-                    names = [column_names(c, level)[side] for c in cols]
-                    out[column_names(label, level)[side]] = future[names].mean(axis=1).to_numpy()
-        return out
-
-    def _newer(self, series: pd.Series, frame: pd.DataFrame | None) -> pd.DataFrame:
-        """Forecasts of the fitted models from the days `series` has after the run's table
-        ends, whose truth is known: out of sample too (the models were fitted before), so
-        their errors join the calibration of new intervals."""
-        first = int(series.index.searchsorted(self.table["cutoff"].max(), side="right")) + 1
-        if first >= len(series):
-            return self.table.iloc[:0]
-        origins = np.arange(first, len(series))  # their cutoffs are all newer than the table's
-        paths = {c: self.fitted[c].predict(series, origins, self.horizon, frame) for c in self.runs}
-        return long_table(series, first, self.horizon, paths)
-
-    def _with_intervals(
-        self, table: pd.DataFrame, known: pd.DataFrame, vol: pd.Series
-    ) -> pd.DataFrame:
-        evaluation = self.settings["evaluation"]
-        return add_intervals(
-            table,
-            known,
-            self.runs,
-            self.levels,
-            evaluation["intervals"],
-            int(evaluation["calibration_days"]),
-            vol,
-        )
-
-    def replay(self, series: pd.Series, frame: pd.DataFrame | None = None) -> Result:
-        """Forecast the last `test_days` of `series` and the days after it with the saved
-        models, without training (the models as fitted at the last refit)."""
-        test_days = self.test_days
-        first_test = len(series) - test_days
-        check_length(
-            series,
-            max(f.min_history() for f in self.fitted.values()) + test_days,
-            str(self.settings["data"].get("file", "data")),
-            "the saved models' windows and the test period",
-        )
-        positions = np.arange(first_test, len(series))
-        paths = {
-            column: self.fitted[column].predict(series, positions, self.horizon, frame)
-            for column in self.runs
-        }
-        table = long_table(series, first_test, self.horizon, paths)
-        settings = {**self.settings, "naive_scale": naive_scale(series.to_numpy()[:first_test])}
-        return Result.build(settings, table, self.fitted, {}, self.calibration, series, frame)
-
     def to_dict(self) -> dict[str, Any]:
         """What `--json` prints and results.json holds (strict JSON once through `plain`)."""
         horizons = sorted(self.scores["h"].unique())
         intervals = self.interval_summary()
         return {
             "settings": self.settings,
-            "verdict": {int(h): verdict(self.summary(int(h))) for h in horizons},
+            "verdict": {int(h): self.verdicts.get(int(h)) for h in horizons},
             "summary": [
                 {"model": model, "h": int(h), **row}
                 for h in horizons
@@ -207,16 +115,6 @@ def _next_dict(next_days: pd.DataFrame) -> list[dict[str, Any]]:
     frame = next_days.copy()
     frame.insert(0, "date", [str(d.date()) for d in frame.index])
     return frame.to_dict(orient="records")
-
-
-def _label(raw: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
-    """Rows per column -> with the model label and seed in front."""
-    owner = {column: label for label, cols in columns.items() for column in cols}
-    scores = raw.reset_index() if "column" not in raw else raw.copy()
-    scores.insert(0, "model", scores["column"].map(owner))
-    seeds = scores["column"].str.extract(r"@(-?\d+)$")[0]
-    scores.insert(1, "seed", pd.to_numeric(seeds).astype("Int64"))
-    return scores
 
 
 @dataclass

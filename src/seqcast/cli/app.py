@@ -29,12 +29,14 @@ from seqcast.cli.options import (
     RayAddress,
     Report,
     Verbose,
+    model_groups,
     stdout,
     takes,
     user_errors,
 )
 from seqcast.cli.tune import tune_command
-from seqcast.settings import Evaluation, LoadOptions, NeuralSettings
+from seqcast.models.registry import COMPARED, models_help
+from seqcast.settings import Evaluation, LoadOptions
 
 app = typer.Typer(
     add_completion=False,
@@ -43,12 +45,9 @@ app = typer.Typer(
     help="Forecast daily price series with sequence models, always beside the naive baseline.",
 )
 
-DEFAULT_MODELS = "naive,drift,ma:7,snaive:7,mlp,rnn,lstm,gru,tutorial"
-DEFAULT_BASELINES = "naive,drift,ma:7,snaive:7"
-
 
 @app.command()
-@takes(LoadOptions, NeuralSettings, Evaluation)
+@takes(LoadOptions, *model_groups(), Evaluation)
 def run(
     given: dict[str, Any],
     data: Files = None,
@@ -76,7 +75,7 @@ def run(
 
 
 @app.command(name="compare")
-@takes(LoadOptions, NeuralSettings, Evaluation, exclude=("model", "layers"))
+@takes(LoadOptions, *model_groups(), Evaluation, exclude=("model", "layers"))
 def compare_command(
     given: dict[str, Any],
     data: Files = None,
@@ -84,9 +83,8 @@ def compare_command(
     models: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated: baselines naive, drift, ma\\[:K], snaive\\[:K]; presets"
-            " tutorial, mlp, rnn, lstm, gru; or .toml files of settings.",
-            show_default=DEFAULT_MODELS,
+            help=models_help().replace("[", "\\["),
+            show_default=",".join(COMPARED),
         ),
     ] = None,
     out: Annotated[
@@ -227,7 +225,7 @@ def _settings(
     config: Path | None, given: dict[str, Any], data: list[Path] | None
 ) -> dict[str, Any]:
     """TOML settings, overridden by the options given on the command line."""
-    from seqcast.models.registry import read_toml
+    from seqcast.io import read_toml
 
     settings = read_toml(config) if config else {}
     settings |= given

@@ -61,11 +61,16 @@ RayAddress = Annotated[
 ]
 
 
-PANELS = {
-    "LoadOptions": "Loading the data",
-    "NeuralSettings": "Model and training",
-    "Evaluation": "Evaluation",
-}
+PANELS = {"LoadOptions": "Loading the data", "Evaluation": "Evaluation"}
+
+
+def model_groups() -> list[type]:
+    """Every model family's settings (the registry's table), each with its own panel."""
+    from seqcast.models.registry import setting_groups
+
+    groups = setting_groups()
+    PANELS.update({cls.__name__: panel for cls, panel in groups})
+    return [cls for cls, _ in groups]
 
 
 def takes(*groups: type, exclude: tuple[str, ...] = ()) -> Callable[[Callable], Callable]:
@@ -73,13 +78,12 @@ def takes(*groups: type, exclude: tuple[str, ...] = ()) -> Callable[[Callable], 
     gets them as `given`: only those set on the command line, parsed."""
 
     def decorate(command: Callable) -> Callable:
-        generated = {
-            f.name: (f, _parameter(f, hints, PANELS[group.__name__]))
-            for group in groups
-            for hints in [typing.get_type_hints(group)]
-            for f in dataclasses.fields(group)
-            if f.name not in exclude and f.metadata.get("cli", True)
-        }
+        generated: dict[str, tuple[dataclasses.Field, inspect.Parameter]] = {}
+        for group in groups:  # a setting two families share is one option
+            hints = typing.get_type_hints(group)
+            for f in dataclasses.fields(group):
+                if f.name not in exclude and f.metadata.get("cli", True):
+                    generated.setdefault(f.name, (f, _parameter(f, hints, PANELS[group.__name__])))
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:

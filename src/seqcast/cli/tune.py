@@ -67,8 +67,9 @@ def tune_command(
     write best.toml and score it once on the test period beside naive."""
     from seqcast.cluster import connect
     from seqcast.config import load_one
+    from seqcast.models import registry
     from seqcast.tune.search import Folds
-    from seqcast.tune.space import default_space, read_space
+    from seqcast.tune.space import read_space
     from seqcast.tune.tuning import Tuning
 
     with user_errors(verbose):
@@ -76,7 +77,7 @@ def tune_command(
         tuning = Tuning(
             model=model,
             trials=trials,
-            space=read_space(space, model) if space else default_space(model),
+            space=read_space(space, model) if space else registry.space(model),
             folds=Folds(folds, fold_days, test_days),
             seed=seed,
             seeds=tuple(range(seed, seed + seeds)),

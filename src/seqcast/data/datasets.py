@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqcast.data.load import Loaded, read_prices
-from seqcast.settings import LoadOptions
+from seqcast.data.options import LoadOptions
 
 BITCOIN = Path(__file__).with_name("files") / "btc-usd-daily.csv.gz"
 BITCOIN_NAME = "the embedded BTC-USD daily history (2014-09-17 .. 2024-05-26)"

@@ -20,8 +20,8 @@ import pandas as pd
 
 from seqcast.data import calendar as calendars
 from seqcast.data.formats import RawTable, find_column, read_intraday, read_table
+from seqcast.data.options import LoadOptions
 from seqcast.errors import Note, SeqcastError
-from seqcast.settings import LoadOptions
 
 _SUFFIXES = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 # How a day's rows become one: the price is the day's last, the others as OHLC bars combine.

@@ -27,6 +27,7 @@ import pandas as pd
 
 from seqcast.errors import SeqcastError
 from seqcast.evaluate.significance import chi2_tail
+from seqcast.vocabulary import interval_columns
 
 GAMMA = 0.005  # ACI's step: Gibbs & Candes' choice for daily data
 DECAY = 0.94  # RiskMetrics' daily EWMA decay for volatility
@@ -56,9 +57,7 @@ def volatility(series: pd.Series) -> pd.Series:
     return vol.where(vol > 0)
 
 
-def column_names(run: str, level: float) -> tuple[str, str]:
-    """Nixtla's names for an interval: <model>-lo-<level>, <model>-hi-<level>."""
-    return f"{run}-lo-{level:g}", f"{run}-hi-{level:g}"
+column_names = interval_columns  # the name every caller of this module knows
 
 
 def add_intervals(

@@ -10,6 +10,10 @@
 - `fit_many(jobs)` fits several forecasters of one class, each on its own history. The default
   fits them one by one; a class that can train members together (neural networks of several
   seeds, refits, series) overrides it. Generic code always fits through `fit_many`.
+- What a forecaster can do is declared, as scikit-learn's estimator tags: `tags()` returns
+  names from the vocabulary below, and generic code reads them, never a class or parameter
+  name. `REPORTED` names the `fit_info()` keys a summary shows (a shrinkage weight, an order).
+  `check_forecaster` (models/checks.py) holds every family to this contract.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import copy
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
@@ -26,6 +30,15 @@ import pandas as pd
 from seqcast import progress
 from seqcast.data.calendar import next_dates
 from seqcast.errors import NotFittedError, SeqcastError
+
+# Capabilities a forecaster may declare (its `tags()`).
+SEEDED = "seeded"  # has a `seed` parameter: an experiment runs it once per seed
+HORIZON_PARAM = "horizon_param"  # has a `horizon` parameter: set to the evaluation's horizon
+GROUPED = "trains_grouped"  # its fit_many trains several jobs as one
+STATEFUL = "stateful"  # learns state that state()/restore() must carry (else: nothing to save)
+COVARIATES = "uses_covariates"  # reads past covariates beside the price
+CANDIDATE = "candidate"  # `auto` may choose it
+TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE})
 
 
 class Estimator:
@@ -73,6 +86,14 @@ class FitJob:
 
 
 class Forecaster(Estimator):
+    TAGS: ClassVar[frozenset[str]] = frozenset()  # what every instance of the class can do
+    REPORTED: ClassVar[tuple[str, ...]] = ()  # fit_info() keys shown beside the scores
+
+    def tags(self) -> frozenset[str]:
+        """What this forecaster can do (the class's TAGS; an instance may add, e.g. covariates
+        when it was given some)."""
+        return type(self).TAGS
+
     def fit(self, y: pd.Series, X: pd.DataFrame | None = None) -> Self:
         type(self).fit_many([FitJob(self, y, X)])
         return self
@@ -140,12 +161,16 @@ class Forecaster(Estimator):
         return {}
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """What rebuilds the fitted forecaster: JSON-ready settings and named arrays."""
+        """What rebuilds the fitted forecaster: JSON-ready settings and named arrays (a
+        stateful class adds what it learnt)."""
         self._check_fitted()
         return {"class": type(self).__name__, "params": self.get_params()}, {}
 
     def restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        """The inverse of `state`, on a forecaster built with the saved parameters."""
+        """The inverse of `state`, on a forecaster built with the saved parameters. A
+        stateful class must override it: reloading it unfitted would forecast wrongly."""
+        if STATEFUL in self.tags():
+            raise NotImplementedError(f"{type(self).__name__} is stateful: define restore()")
         self.is_fitted_ = True
 
     def _check_fitted(self) -> None:

@@ -3,10 +3,13 @@ horizon natively from the values before its origin."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from seqcast.models.base import Forecaster
+from seqcast.errors import SeqcastError
+from seqcast.models.base import CANDIDATE, Forecaster
 
 
 class NaiveForecaster(Forecaster):
@@ -24,6 +27,8 @@ class NaiveForecaster(Forecaster):
 
 class DriftForecaster(Forecaster):
     """The last value plus h times the average daily change of the history so far."""
+
+    TAGS = frozenset({CANDIDATE})
 
     @property
     def name(self) -> str:
@@ -80,3 +85,24 @@ class SeasonalNaiveForecaster(_LastK):
     ) -> np.ndarray:
         back = self.k - np.arange(horizon) % self.k  # h = 1 -> k days back, h = k + 1 -> k again
         return values[positions[:, None] - back]
+
+
+LAST_K: dict[str, type[_LastK]] = {"ma": MovingAverageForecaster, "snaive": SeasonalNaiveForecaster}
+KINDS: dict[str, type[Forecaster]] = {
+    "naive": NaiveForecaster,
+    "drift": DriftForecaster,
+    "ma": MovingAverageForecaster,
+    "snaive": SeasonalNaiveForecaster,
+}
+
+
+def build(name: str, settings: dict[str, Any]) -> Forecaster:
+    """`naive`, `drift`, `ma[:K]` or `snaive[:K]` (K past values; 7 when left out)."""
+    kind, _, arg = name.partition(":")
+    if arg and kind in ("naive", "drift"):
+        raise SeqcastError(f"model '{name}': {kind} takes no parameter")
+    if not arg:
+        return KINDS[kind]()
+    if not arg.isdigit() or int(arg) < 1:
+        raise SeqcastError(f"model '{name}': the window must be a positive whole number")
+    return LAST_K[kind](int(arg))

@@ -19,9 +19,20 @@ import torch
 from seqcast import progress
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
-from seqcast.models.base import FitJob, Forecaster, clone
+from seqcast.models.base import (
+    CANDIDATE,
+    COVARIATES,
+    GROUPED,
+    HORIZON_PARAM,
+    SEEDED,
+    STATEFUL,
+    FitJob,
+    Forecaster,
+    clone,
+)
 from seqcast.models.inputs import Inputs
 from seqcast.models.networks import SpecNet
+from seqcast.models.neural_settings import NeuralSettings
 from seqcast.models.spec import (
     PRESETS,
     TUTORIAL_SETTINGS,
@@ -40,7 +51,7 @@ from seqcast.models.train import (
     predict_model,
     prepare_process,
 )
-from seqcast.settings import NeuralSettings, check_choices
+from seqcast.options import check_choices
 
 WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)  # the shrinkage weights tried
 
@@ -56,6 +67,12 @@ class NeuralForecaster(NeuralSettings, Forecaster):
     to `fit`; `val_days` holds its tail out for early stopping and for choosing the
     shrinkage weight.
     """
+
+    TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE})
+    REPORTED = ("w",)  # the shrinkage weight each fit chose
+
+    def tags(self) -> frozenset[str]:
+        return self.TAGS | ({COVARIATES} if self.features else set())
 
     @property
     def name(self) -> str:
@@ -412,3 +429,14 @@ def available_memory() -> int:
     except OSError:
         pass
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def build(name: str, settings: dict[str, Any]) -> NeuralForecaster:
+    """A preset (`gru`), or a seed ensemble of K of it (`gru*5`), with `settings` over the
+    preset's own (`layers` replaces its layers, keeping the rest of the preset)."""
+    model, star, count = name.partition("*")
+    if star:
+        if int(count) < 2:
+            raise SeqcastError(f"model '{name}': an ensemble needs a count of 2 or more (gru*5)")
+        settings = {**settings, "ensemble": int(count)}
+    return NeuralForecaster(**{**settings, "model": model})

@@ -1,36 +1,132 @@
-"""Model names to forecasters, and saved forecasters back to live ones.
+"""The one table of model families: names to forecasters, and saved forecasters back.
 
-Names: the baselines `naive`, `drift`, `ma[:K]`, `snaive[:K]`; a preset (`tutorial`, `mlp`,
-`rnn`, `lstm`, `gru`) or a TOML file of neural settings, either as a seed ensemble with
-`*K` (`gru*5`). The neural code (and with it
-PyTorch) is imported only when a neural model is named or loaded.
+A family is one file (its forecaster classes and a `build(name, settings)` function) and one
+`Family` line: here for seqcast's own families, or a Python entry point in the group
+`seqcast.models` for a plug-in (`[project.entry-points."seqcast.models"] mine =
+"mypkg.family:FAMILY"`). Every generic piece reads this table: `make` and `restore`, the
+CLI's model help and option panels, config validation and `tune`. A family's module is
+imported only when one of its models is named or loaded (the neural one imports PyTorch).
+
+A model name may also be a TOML file of settings: its `model` key names the family's model
+(the default preset when absent), the other keys are that family's settings; `*K` after a
+name or file makes a seed ensemble of K where the family takes it (`gru*5`, `mine.toml*3`).
 """
 
 from __future__ import annotations
 
-import json
-import tomllib
-from collections.abc import Callable
+import importlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seqcast.errors import SeqcastError
-from seqcast.models.base import Forecaster
-from seqcast.models.baselines import (
-    DriftForecaster,
-    MovingAverageForecaster,
-    NaiveForecaster,
-    SeasonalNaiveForecaster,
-)
-from seqcast.models.spec import PRESETS
-from seqcast.settings import NeuralSettings, keys, pick
+from seqcast.options import keys, pick
 
-BASELINES: dict[str, Callable[..., Forecaster]] = {
-    "naive": NaiveForecaster,
-    "drift": DriftForecaster,
-    "ma": MovingAverageForecaster,
-    "snaive": SeasonalNaiveForecaster,
-}
+if TYPE_CHECKING:  # the table itself stays light: `seqcast --help` reads it
+    from seqcast.models.base import Forecaster
+
+DEFAULT = "gru"  # the model `run` trains unless told otherwise: the protocol's best
+BASELINES = ("naive", "drift", "ma:7", "snaive:7")  # beside a run's model in `compare`
+COMPARED = (*BASELINES, "mlp", "rnn", "lstm", "gru", "tutorial")  # compare's default --models
+
+
+@dataclass(frozen=True)
+class Family:
+    """A model family as the generic code sees it; nothing here imports the family."""
+
+    name: str  # the family's name in help and errors
+    module: str  # where its classes and `build(name, settings)` live
+    names: str  # a regular expression every model name of the family matches in full
+    shown: str  # its names as --help lists them
+    classes: tuple[str, ...]  # forecaster classes a saved run may name
+    settings: str | None = None  # "module:Class": its settings (CLI panel, TOML keys)
+    panel: str = ""  # the title of its options' panel in --help
+    space: str | None = None  # "module:function": its tuning space for a model name
+    extra: str | None = None  # the pip extra it needs (`pip install 'seqcast[extra]'`)
+
+    def matches(self, name: str) -> bool:
+        return re.fullmatch(self.names, name) is not None
+
+    def load(self) -> Any:
+        """The family's module, or one line naming the extra to install."""
+        try:
+            return importlib.import_module(self.module)
+        except ImportError as exc:
+            if self.extra is None:
+                raise
+            raise SeqcastError(
+                f"{self.name} models need {exc.name}: pip install 'seqcast[{self.extra}]'"
+            ) from None
+
+    def settings_class(self) -> type | None:
+        return _resolve(self.settings) if self.settings else None
+
+
+BUILTIN = (
+    Family(
+        "baselines",
+        "seqcast.models.baselines",
+        r"(naive|drift|ma|snaive)(:.*)?",
+        "naive, drift, ma[:K], snaive[:K]",
+        (
+            "NaiveForecaster",
+            "DriftForecaster",
+            "MovingAverageForecaster",
+            "SeasonalNaiveForecaster",
+        ),
+    ),
+    Family(
+        "neural",
+        "seqcast.models.neural",
+        r"(tutorial|mlp|rnn|lstm|gru)(\*\d+)?",
+        "tutorial, mlp, rnn, lstm, gru (gru*K: a K-seed ensemble)",
+        ("NeuralForecaster",),
+        settings="seqcast.settings:NeuralSettings",
+        panel="Model and training",
+        space="seqcast.tune.space:default_space",
+    ),
+)
+
+
+@cache
+def families() -> tuple[Family, ...]:
+    """seqcast's families, then every plug-in's (each entry point names a `Family`)."""
+    found = [*BUILTIN]
+    for point in entry_points(group="seqcast.models"):
+        family = point.load()
+        if not isinstance(family, Family):
+            raise SeqcastError(f"plug-in '{point.name}' ({point.value}) is not a seqcast Family")
+        found.append(family)
+    return tuple(found)
+
+
+def family_of(name: str) -> Family:
+    """The family whose names include `name`, or one line listing what there is."""
+    for family in families():
+        if family.matches(name):
+            return family
+    listed = "; ".join(f.shown for f in families())
+    raise SeqcastError(f"unknown model '{name}'; use {listed}, or a .toml file of settings")
+
+
+def models_help() -> str:
+    """What --models and --model accept, from the table."""
+    listed = "; ".join(f"{f.name}: {f.shown}" for f in families())
+    return f"Comma-separated model names ({listed}) or .toml files of settings."
+
+
+def setting_groups() -> list[tuple[type, str]]:
+    """Each family's settings class with its panel title (the CLI's option panels)."""
+    groups = [(f.settings_class(), f.panel) for f in families() if f.settings]
+    return [(cls, panel) for cls, panel in groups if cls is not None]
+
+
+def model_keys() -> set[str]:
+    """Every setting some family takes (config files may set them)."""
+    return {k for cls, _ in setting_groups() for k in keys(cls)}
 
 
 def label(name: str) -> str:
@@ -41,87 +137,45 @@ def label(name: str) -> str:
 
 
 def make(name: str, settings: dict[str, Any] | None = None) -> Forecaster:
-    """The forecaster a model name stands for; `settings` (neural settings, e.g. from the
-    command line) apply to neural models, over the preset's or the file's own. `gru*5` is
-    the seed ensemble of five `gru` networks."""
+    """The forecaster a model name stands for. `settings` (e.g. from the command line) are
+    handed to the family that takes them, over a TOML file's own; others are ignored."""
+    settings = dict(settings or {})
     base, star, count = name.partition("*")
-    if star:
-        if not count.isdigit() or int(count) < 2:
-            raise SeqcastError(f"model '{name}': an ensemble needs a count of 2 or more (gru*5)")
-        return make(base, {**(settings or {}), "ensemble": int(count)})
-    kind, _, arg = name.partition(":")
-    if kind in BASELINES:
-        return _baseline(name, kind, arg)
-    if name in PRESETS:
-        return neural({**(settings or {}), "model": name})
-    if name.endswith(".toml"):
-        return neural({**pick(NeuralSettings, read_toml(name)), **(settings or {})})
-    raise SeqcastError(
-        f"unknown model '{name}'; use {', '.join(BASELINES)}, a preset"
-        f" ({', '.join(PRESETS)}) or a .toml file"
-    )
+    if base.endswith(".toml"):
+        from seqcast.io import read_toml
 
-
-def _baseline(name: str, kind: str, arg: str) -> Forecaster:
-    if arg and kind in ("naive", "drift"):
-        raise SeqcastError(f"model '{name}': {kind} takes no parameter")
-    if not arg:
-        return BASELINES[kind]()
-    if not arg.isdigit() or int(arg) < 1:
-        raise SeqcastError(f"model '{name}': the window must be a positive whole number")
-    return BASELINES[kind](int(arg))
-
-
-def neural(settings: dict[str, Any]) -> Forecaster:
-    from seqcast.models.neural import NeuralForecaster
-
-    unknown = set(settings) - set(keys(NeuralSettings))
-    if unknown:
-        raise SeqcastError(f"unknown model setting(s): {', '.join(sorted(unknown))}")
-    return NeuralForecaster(**settings)
+        from_file = read_toml(base)
+        model = str(from_file.pop("model", DEFAULT))
+        return make(model + star + count, {**from_file, **settings})  # a run's file: its
+        # other keys (data, test days...) are the experiment's, not the model's
+    family = family_of(name)
+    own = family.settings_class()
+    given = pick(own, settings) if own else {}
+    forecaster: Forecaster = family.load().build(name, given)
+    return forecaster
 
 
 def restore(meta: dict[str, Any], arrays: dict[str, Any]) -> Forecaster:
     """A fitted forecaster from what its `state()` returned."""
     name = meta.get("class", "NeuralForecaster")  # seqcast 0.1.0 saved neural models only
-    classes = {cls.__name__: cls for cls in BASELINES.values() if isinstance(cls, type)}
-    if name in classes:
-        forecaster: Forecaster = classes[name](**meta["params"])
-    elif name == "NeuralForecaster":
-        params = {k: v for k, v in meta["params"].items() if k != "verbose"}  # gone in 0.2
-        forecaster = neural(params)
-    else:
-        raise SeqcastError(f"unknown forecaster class '{name}'")
-    forecaster.restore(meta, arrays)
-    return forecaster
+    for family in families():
+        if name in family.classes:
+            cls = getattr(family.load(), name)
+            params = {k: v for k, v in meta["params"].items() if k in cls.param_names()}
+            forecaster: Forecaster = cls(**params)
+            forecaster.restore(meta, arrays)
+            return forecaster
+    raise SeqcastError(f"unknown forecaster class '{name}' (a plug-in not installed here?)")
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Settings from a TOML file; keys are the CLI's option names with underscores."""
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise SeqcastError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SeqcastError(f"{path}: not valid TOML ({exc})") from None
+def space(name: str) -> Any:
+    """The default tuning space of a model name, or one line when its family has none."""
+    family = family_of(name)
+    if family.space is None:
+        raise SeqcastError(f"{family.name} models have no tuning space; tune a neural preset")
+    return _resolve(family.space)(name)
 
 
-def to_toml(settings: dict[str, Any], comment: str = "") -> bytes:
-    """Flat settings as TOML (what `read_toml` reads back); unset (None) ones are left out."""
-    lines = [f"# {line}" for line in comment.splitlines()]
-    for key, value in settings.items():
-        if value is not None:
-            lines.append(f"{key} = {_toml_value(value)}")
-    return ("\n".join(lines) + "\n").encode()
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))  # a TOML basic string: JSON's escapes are TOML's
+def _resolve(path: str) -> Any:
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)

@@ -16,8 +16,8 @@ from torch import nn
 from seqcast.errors import SeqcastError
 from seqcast.models import kernels
 from seqcast.models.networks import SpecNet
+from seqcast.models.neural_settings import LOSSES, OPTIMIZERS
 from seqcast.models.optim import GroupedOptimizer
-from seqcast.settings import LOSSES, OPTIMIZERS
 
 
 @dataclass(frozen=True)

@@ -23,22 +23,12 @@ import pandas as pd
 
 from seqcast.cache import cache_dir
 from seqcast.errors import Note
-from seqcast.report import charts
 from seqcast.io import write_file
-from seqcast.report.tables import number
+from seqcast.report import charts
+from seqcast.vocabulary import INTERVAL_METRICS, METRICS, number
 
-COLUMNS = ["MAE", "MAE/naive", "DM p", "DA%", "RMSE", "MASE", "MAPE%"]
-INTERVAL_COLUMNS = [
-    "cover%",
-    "cover calm%",
-    "cover normal%",
-    "cover volatile%",
-    "width",
-    "Winkler",
-    "pinball",
-    "Kupiec p",
-    "Christoffersen p",
-]
+COLUMNS = [m for m in METRICS if m not in ("sMAPE%",)]
+INTERVAL_COLUMNS = INTERVAL_METRICS
 MAX_LAG = 20
 
 

@@ -3,7 +3,6 @@ and what was read from a file. Tables fit the terminal they are printed on."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,40 +13,16 @@ from rich.table import Table
 
 from seqcast.data.layouts import LAYOUTS
 from seqcast.data.load import Loaded
+from seqcast.evaluate.verdict import verdict
+from seqcast.vocabulary import INTERVAL_METRICS, METRICS, PANEL_METRICS, number
 
 if TYPE_CHECKING:
     from seqcast.result import Panel, Result
 
 SPARKS = "▁▂▃▄▅▆▇█"
-# Most important first: on a narrow terminal the table keeps as many of these as fit.
-PRIORITY = ["MAE", "MAE/naive", "DM p", "seeds", "w", "RMSE", "DA%", "MASE", "MAPE%", "sMAPE%"]
-INTERVAL_PRIORITY = [
-    "cover%",
-    "width",
-    "Winkler",
-    "Kupiec p",
-    "cover calm%",
-    "cover volatile%",
-    "Christoffersen p",
-    "pinball",
-]
-
-
-def number(value: float | None) -> str:
-    """At least 2 decimals and 4 significant digits whatever the scale (0.07120, 2.324,
-    795.07, 1,446.81), with thousands separators; '-' for a missing value."""
-    if value is None or pd.isna(value):
-        return "-"
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    magnitude = math.floor(math.log10(abs(value)))
-    if magnitude < -4:
-        return f"{value:.3e}"
-    decimals = max(2, 3 - magnitude)
-    return f"{value:,.{decimals}f}"
-
-
-PANEL_PRIORITY = ["MAE/naive", "series", "beats naive", "worse", "median MAE/naive", "MASE"]
+PRIORITY = [*METRICS[:4], "seeds", *METRICS[4:]]
+INTERVAL_PRIORITY = INTERVAL_METRICS
+PANEL_PRIORITY = PANEL_METRICS
 
 
 def show(result: Result | Panel, console: Console, next_days: bool) -> list[RenderableType]:
@@ -83,12 +58,14 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
         f"One-step forecasts of {result.settings['data']['column']}, {first} .. {last}"
         f" ({len(one_step)} days; {how})"
     )
+    priority = [*METRICS[:4], "seeds", *result.reported(), *METRICS[4:]]
     summary = result.summary(1)
-    lines: list[RenderableType] = [scores_table(summary, title, console), verdict(summary)]
+    table = scores_table(summary, title, console, priority)
+    lines: list[RenderableType] = [table, verdict(summary)]
     if result.horizon > 1:
         last = result.summary(result.horizon)
         shown = f"{result.horizon} days ahead (DM test with an h-step variance)"
-        lines += [scores_table(last, shown, console), verdict(last)]
+        lines += [scores_table(last, shown, console, priority), verdict(last)]
     intervals = result.interval_summary()
     if intervals is not None:
         ends = intervals[intervals.index.get_level_values("h").isin([1, result.horizon])]
@@ -163,30 +140,6 @@ def next_days_table(table: pd.DataFrame, title: str) -> Table:
     for date, row in table.iterrows():
         shown.add_row(str(pd.Timestamp(date).date()), *(number(v) for v in row))
     return shown
-
-
-def verdict(summary: pd.DataFrame) -> str:
-    """Plainly: does any model beat repeating yesterday's value (on mean MAE)?"""
-    others = summary.drop(index="naive", errors="ignore")
-    winners = others[others["MAE/naive"] < 1.0]
-    if winners.empty:
-        best = others["MAE/naive"].idxmin()
-        ratio = others.loc[best, "MAE/naive"]
-        if len(others) == 1:
-            return (
-                f"{best} does NOT beat the naive forecast (yesterday's value): its MAE is"
-                f" {ratio:.3f}x the naive MAE."
-            )
-        return (
-            f"No model beats the naive forecast (yesterday's value) on MAE; the closest,"
-            f" {best}, has {ratio:.3f}x its MAE."
-        )
-    parts = [
-        f"{model} ({row['MAE/naive']:.3f}x naive MAE, Diebold-Mariano p={number(row['DM p'])}"
-        f"{'' if row['DM p'] < 0.05 else ': not significant at 5%'})"
-        for model, row in winners.iterrows()
-    ]
-    return "Beats the naive forecast on MAE: " + "; ".join(parts) + "."
 
 
 def sparkline(series: pd.Series, width: int = 60) -> str:

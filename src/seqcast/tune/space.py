@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from seqcast.errors import SeqcastError
-from seqcast.models.registry import read_toml
+from seqcast.io import read_toml
+from seqcast.models import registry
 from seqcast.models.spec import PRESETS
 from seqcast.settings import LOSSES, OPTIMIZERS, TRANSFORMS
 
@@ -74,7 +75,7 @@ def default_space(model: str) -> dict[str, Dimension]:
 
 def read_space(path: str | Path, model: str) -> dict[str, Dimension]:
     """The preset's default space with the file's entries in place of its own."""
-    space = default_space(model)
+    space = registry.space(model)
     for key, value in read_toml(path).items():
         space[key] = parse_dimension(str(path), key, value)
     return space
@@ -144,9 +145,10 @@ def settings_of(model: str, values: dict[str, Any]) -> dict[str, Any]:
     """The neural settings a trial's values stand for: `units` and `dropout` become the
     preset's layer list with those widths."""
     values = dict(values)
+    if model not in PRESETS:  # another family's space names its settings as they are
+        registry.space(model)  # (refuses a family without a space)
+        return {**values, "model": model}
     units, dropout = values.pop("units", None), values.pop("dropout", None)
-    if model not in PRESETS:
-        raise SeqcastError(f"tune works on a preset ({', '.join(PRESETS)}), not '{model}'")
     # a layer list of its own: the preset's other choices must be said outright
     settings: dict[str, Any] = {**PRESETS[model].settings, "model": model, **values}
     if units is not None or dropout is not None:

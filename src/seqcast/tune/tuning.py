@@ -19,13 +19,13 @@ from seqcast.cluster import Cluster
 from seqcast.data.load import Loaded
 from seqcast.errors import SeqcastError
 from seqcast.experiment import Experiment
+from seqcast.io import plain, to_csv, to_toml, write_file
 from seqcast.models import registry
 from seqcast.report import charts
-from seqcast.io import plain, to_csv, write_file
 from seqcast.result import Result
 from seqcast.settings import Evaluation
 from seqcast.tune.search import Folds, Search, history, open_study, optimize
-from seqcast.tune.space import Dimension, default_space
+from seqcast.tune.space import Dimension
 
 LABEL = "best"  # the tuned model's name in the test run, as `compare --models best.toml`
 
@@ -58,7 +58,7 @@ class Tuning:
     ) -> Tuned:
         if self.trials < 1 or self.jobs < 1:
             raise SeqcastError("--trials and --jobs must be at least 1")
-        search = Search(self.model, self.space or default_space(self.model), self.folds, self.seed)
+        search = Search(self.model, self.space or registry.space(self.model), self.folds, self.seed)
         search.check(data)
         directory = Path(out)
         directory.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ class Tuning:
 
     def _test(self, data: Loaded, settings: dict[str, Any], cluster: Cluster | None) -> Result:
         experiment = Experiment(
-            {LABEL: registry.neural(settings)},
+            {LABEL: registry.make(settings["model"], settings)},
             Evaluation(test_days=self.folds.test_days),
             self.seeds,
         )
@@ -96,7 +96,7 @@ class Tuning:
             f" {best.number}: mean MAE / naive MAE {best.value:.4f} over {self.folds.count}"
             f" folds of {self.folds.days} days before the last {self.folds.test_days} days"
         )
-        write_file(directory / "best.toml", registry.to_toml(settings, about))
+        write_file(directory / "best.toml", to_toml(settings, about))
         write_file(directory / "history.csv", to_csv(table, float_format="%.10g", index=False))
         write_file(directory / "history.png", _history_png(table, self.model))
         runs.save(result, directory / "test", report=report)

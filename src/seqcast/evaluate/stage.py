@@ -1,0 +1,139 @@
+"""The evaluation stage, run once per result: score the long table against naive (with the
+Holm-adjusted p beside the raw Diebold-Mariano p), add calibrated intervals and score them,
+write the verdict, and forecast the days after the data ends. `replay` runs the same stage
+on newer data with the saved models, without training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seqcast.data.load import check_length
+from seqcast.evaluate.backtest import long_table
+from seqcast.evaluate.intervals import add_intervals, interval_scores, volatility
+from seqcast.evaluate.metrics import naive_scale, score_table
+from seqcast.evaluate.verdict import verdict, with_holm
+from seqcast.models.base import Forecaster, future_dates
+from seqcast.result import Result
+from seqcast.vocabulary import interval_columns
+
+
+def evaluate(
+    settings: dict[str, Any],
+    table: pd.DataFrame,
+    fitted: dict[str, Forecaster],
+    seconds: dict[str, float],
+    calibration: pd.DataFrame | None,
+    series: pd.Series,
+    frame: pd.DataFrame | None = None,
+) -> Result:
+    """The result of a backtest: scores, intervals (when levels are asked for), their
+    scores, verdicts and the forecasts after `series` ends."""
+    result = Result(settings, table, score(settings, table), fitted, seconds, calibration)
+    if result.levels and calibration is not None:
+        vol = volatility(series)
+        result.table = _with_intervals(result, table, calibration, vol)
+        result.intervals = _label(
+            interval_scores(result.table, result.runs, result.levels, vol), settings
+        )
+    horizons = sorted(result.scores["h"].unique())
+    result.verdicts = {int(h): verdict(result.summary(int(h))) for h in horizons}
+    result.next_days = forecast(result, series, result.horizon, frame)
+    return result
+
+
+def score(settings: dict[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    runs = list(settings["runs"])
+    return with_holm(_label(score_table(table, runs, settings["naive_scale"]), settings))
+
+
+def _label(raw: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+    """Rows per column -> with the model label and seed in front, read from the run's
+    record of them (`settings["runs"]`)."""
+    runs = settings["runs"]
+    scores = raw.reset_index() if "column" not in raw else raw.copy()
+    scores.insert(0, "model", scores["column"].map(lambda c: runs[c]["model"]))
+    seeds = scores["column"].map(lambda c: runs[c]["seed"])
+    scores.insert(1, "seed", pd.array(seeds.tolist(), dtype="Int64"))
+    return scores
+
+
+def forecast(
+    result: Result, series: pd.Series, horizon: int = 1, frame: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each model's forecast of the `horizon` days after `series` ends (`frame`: the file's
+    other columns, for models with covariates), from the fitted models (no training),
+    averaged over seeds, with its intervals where the run has them (each seed's bounds
+    averaged): date x (model, model-lo-80, ...)."""
+    dates = future_dates(series.index, horizon)
+    future = pd.DataFrame(
+        {"cutoff": series.index[-1], "date": dates, "h": np.arange(1, horizon + 1), "y": np.nan}
+    )
+    for column in result.runs:
+        future[column] = result.fitted[column].forecast(series, horizon, frame).to_numpy()
+    intervals = bool(result.levels) and result.calibration is not None
+    if intervals:
+        known = [result.calibration, result.table, _newer(result, series, frame)]
+        future = _with_intervals(
+            result, future, pd.concat(known, ignore_index=True), volatility(series)
+        )
+    out = pd.DataFrame(index=dates)
+    for label, cols in result.columns.items():
+        out[label] = future[cols].mean(axis=1).to_numpy()
+        for level in result.levels if intervals else ():
+            for side in (0, 1):
+                names = [interval_columns(c, level)[side] for c in cols]
+                out[interval_columns(label, level)[side]] = future[names].mean(axis=1).to_numpy()
+    return out
+
+
+def _newer(result: Result, series: pd.Series, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """Forecasts of the fitted models from the days `series` has after the run's table
+    ends, whose truth is known: out of sample too (the models were fitted before), so
+    their errors join the calibration of new intervals."""
+    first = int(series.index.searchsorted(result.table["cutoff"].max(), side="right")) + 1
+    if first >= len(series):
+        return result.table.iloc[:0]
+    origins = np.arange(first, len(series))  # their cutoffs are all newer than the table's
+    paths = {
+        c: result.fitted[c].predict(series, origins, result.horizon, frame) for c in result.runs
+    }
+    return long_table(series, first, result.horizon, paths)
+
+
+def _with_intervals(
+    result: Result, table: pd.DataFrame, known: pd.DataFrame, vol: pd.Series
+) -> pd.DataFrame:
+    evaluation = result.settings["evaluation"]
+    return add_intervals(
+        table,
+        known,
+        result.runs,
+        result.levels,
+        evaluation["intervals"],
+        int(evaluation["calibration_days"]),
+        vol,
+    )
+
+
+def replay(result: Result, series: pd.Series, frame: pd.DataFrame | None = None) -> Result:
+    """Forecast the last `test_days` of `series` and the days after it with the saved
+    models, without training (the models as fitted at the last refit)."""
+    test_days = result.test_days
+    first_test = len(series) - test_days
+    check_length(
+        series,
+        max(f.min_history() for f in result.fitted.values()) + test_days,
+        str(result.settings["data"].get("file", "data")),
+        "the saved models' windows and the test period",
+    )
+    positions = np.arange(first_test, len(series))
+    paths = {
+        column: result.fitted[column].predict(series, positions, result.horizon, frame)
+        for column in result.runs
+    }
+    table = long_table(series, first_test, result.horizon, paths)
+    settings = {**result.settings, "naive_scale": naive_scale(series.to_numpy()[:first_test])}
+    return evaluate(settings, table, result.fitted, {}, result.calibration, series, frame)
