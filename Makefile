@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test test-fast lint bench clean browser
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy src
+	$(VENV)/bin/lint-imports
 
 # The report tests open report.html in Debian's Chromium (Playwright downloads no browser here).
 browser:
@@ -31,6 +32,10 @@ browser:
 
 test: lint browser
 	$(PY) -m pytest
+
+# The inner loop (under 2 minutes): everything but the real-file, browser, Ray and process tests.
+test-fast: lint
+	$(PY) -m pytest -q -m "not slow and not browser and not ray and not process"
 
 bench: $(STAMP)
 	$(PY) bench/train_speed.py --data $(or $(DATA),../shared/data/btc-usd-daily.csv)

@@ -63,3 +63,10 @@ def btc_csv() -> Path:
     if not BTC.is_file():  # CI always has ../shared; a missing file is a setup failure
         pytest.fail(f"real BTC data not found at {BTC}; clone with ../shared beside it")
     return BTC
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the real BTC file is slow by nature: make test-fast leaves it out."""
+    for item in items:
+        if "btc_csv" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -16,6 +16,8 @@ from seqcast.settings import Evaluation
 from .conftest import TINY
 from .test_tune import _data, _rescored, _tuning
 
+pytestmark = pytest.mark.ray
+
 ray = pytest.importorskip("ray", reason="Ray is a dev dependency; `make test` installs it")
 
 

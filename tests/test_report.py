@@ -25,6 +25,8 @@ from seqcast.settings import Evaluation
 
 from .conftest import random_walk
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = os.environ.get("SEQCAST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Chromium on a closed network: no background connections, no sandbox as root, no GPU.
