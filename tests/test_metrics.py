@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from seqcast.errors import Note
 from seqcast.evaluate.metrics import (
     directional_accuracy,
     mae,
@@ -17,6 +18,8 @@ from seqcast.evaluate.metrics import (
     smape,
 )
 from seqcast.evaluate.significance import diebold_mariano, t_two_sided
+
+from .test_significance import returns_within
 
 Y = np.array([10.0, 12.0, 11.0, 13.0])
 Y_HAT = np.array([11.0, 9.0, 12.0, 14.0])  # errors 1, 3, 1, 1
@@ -95,3 +98,21 @@ def test_score_table_reads_the_backtest_table() -> None:
         "DA ties",
         "DM p",
     ]
+
+
+def test_a_constant_history_gives_no_mase_rather_than_a_crash() -> None:
+    """Issue 20: a constant price series divided by zero in MASE."""
+    flat = np.full(6, 7.0)
+    assert math.isnan(mase(Y, Y_HAT, flat))
+    table = pd.DataFrame({"h": 1, "y": Y, "naive": Y_PREV, "m": Y_HAT})
+    with pytest.warns(Note, match="MASE is undefined"):
+        scores = score_table(table, ["m"], naive_scale(flat))
+    assert math.isnan(scores.loc[("m", 1), "MASE"]) and scores.loc[("m", 1), "MAE"] == 1.5
+
+
+def test_a_missing_forecast_gives_no_dm_p_and_a_note() -> None:
+    """Issue 20: a NaN in a loss difference hung the DM p-value; now "-" with a note."""
+    table = pd.DataFrame({"h": 1, "y": Y, "naive": Y_PREV, "m": [11.0, np.nan, 12.0, 14.0]})
+    with pytest.warns(Note, match=r"DM p of m \(h=1\) is undefined: 1 forecasts"):
+        scores = returns_within(10, lambda: score_table(table, ["m"], 1.0))
+    assert math.isnan(scores.loc[("m", 1), "DM p"])

@@ -1,14 +1,20 @@
 """Forecast accuracy, always read against the naive forecast.
 
 Every function takes the truth `y`, the forecast `y_hat` and, where the metric needs it,
-`y_prev` (the last value known when the forecast was made: the naive forecast).
+`y_prev` (the last value known when the forecast was made: the naive forecast). A metric
+that has no value (MASE of a history that never moved, a DM test over missing losses) is
+NaN, shown as "-" in tables, with a note.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 import pandas as pd
 
+from seqcast.errors import Note
 from seqcast.evaluate.significance import diebold_mariano
 
 
@@ -33,8 +39,13 @@ def smape(y: np.ndarray, y_hat: np.ndarray) -> float:
 
 
 def mase(y: np.ndarray, y_hat: np.ndarray, train: np.ndarray) -> float:
-    """MAE scaled by the in-sample MAE of the one-step naive forecast on the training part."""
-    return mae(y, y_hat) / naive_scale(train)
+    """MAE scaled by the in-sample MAE of the one-step naive forecast on the training part
+    (NaN when the training part never moves)."""
+    return _scaled(mae(y, y_hat), naive_scale(train))
+
+
+def _scaled(error: float, scale: float) -> float:
+    return error / scale if scale > 0 else math.nan
 
 
 def directional_accuracy(y: np.ndarray, y_hat: np.ndarray, y_prev: np.ndarray) -> tuple[float, int]:
@@ -65,7 +76,7 @@ def score(
         "RMSE": rmse(y, y_hat),
         "MAPE%": mape(y, y_hat),
         "sMAPE%": smape(y, y_hat),
-        "MASE": error / scale,
+        "MASE": _scaled(error, scale),
         "MAE/naive": error / naive_mae if naive_mae > 0 else np.nan,
         "DA%": accuracy,
         "DA ties": float(ties),
@@ -84,7 +95,24 @@ def score_table(table: pd.DataFrame, columns: list[str], scale: float) -> pd.Dat
             rows[(column, int(h))] = score(y, rows_h[column].to_numpy(), y_prev, scale, int(h))
     scores = pd.DataFrame.from_dict(rows, orient="index")
     scores.index = pd.MultiIndex.from_tuples(list(rows), names=["column", "h"])
+    _note_undefined(table, scores, scale)
     return scores
+
+
+def _note_undefined(table: pd.DataFrame, scores: pd.DataFrame, scale: float) -> None:
+    """Say why a metric shows as "-" rather than leave a reader to guess."""
+    if not scale > 0:
+        warnings.warn(
+            Note("MASE is undefined: the history before the test never moves"), stacklevel=3
+        )
+    for column, h in scores.index[scores["DM p"].isna()]:
+        missing = int(table.loc[table["h"] == h, [column, "y", "naive"]].isna().any(axis=1).sum())
+        warnings.warn(
+            Note(
+                f"DM p of {column} (h={h}) is undefined: {missing} forecasts or truths are missing"
+            ),
+            stacklevel=3,
+        )
 
 
 def naive_scale(train: np.ndarray) -> float:
