@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -20,15 +20,16 @@ from seqcast import progress
 from seqcast.cluster import Cluster
 from seqcast.data.load import Loaded, check_length
 from seqcast.errors import SeqcastError
+from seqcast.evaluate import select
 from seqcast.evaluate.backtest import Backtest, Walk, backtest_many, days_since, fit_origins
 from seqcast.evaluate.intervals import check_enough
 from seqcast.evaluate.metrics import naive_scale
 from seqcast.evaluate.options import Evaluation
 from seqcast.evaluate.stage import evaluate
-from seqcast.models.base import HORIZON_PARAM, SEEDED, Forecaster, clone
+from seqcast.models.base import HORIZON_PARAM, SEEDED, SELECTS, Forecaster, Selector, clone
 from seqcast.models.baselines import NaiveForecaster
 from seqcast.result import Panel, Result
-from seqcast.vocabulary import KEYS, run_column
+from seqcast.vocabulary import KEYS, SEPARATOR, run_column
 
 FORMAT = 3  # of the run directory: 0.1.0 wrote 1, 0.2.0 wrote 2 (runs/legacy.py reads both)
 
@@ -43,17 +44,26 @@ class Experiment:
         """label -> table column -> forecaster: one column per seed for seeded models; a
         model that takes a horizon (the direct strategy's width) gets the evaluation's."""
         runs: dict[str, dict[str, Forecaster]] = {}
-        for label, model in {"naive": NaiveForecaster(), **self.models}.items():
+        for label, model in self.all_models().items():
             tags = model.tags()
             if HORIZON_PARAM in tags:
                 model = clone(model).set_params(horizon=self.evaluation.horizon)
+            seeds = self.seeds if label in self.models else self.seeds[:1]  # a candidate: one
             if SEEDED in tags:
-                runs[label] = {
-                    run_column(label, s): clone(model).set_params(seed=s) for s in self.seeds
-                }
+                runs[label] = {run_column(label, s): clone(model).set_params(seed=s) for s in seeds}
             else:
                 runs[label] = {run_column(label, None): model}
         return runs
+
+    def all_models(self) -> dict[str, Forecaster]:
+        """naive, then the models, each selector (auto) after its candidates (`auto/drift`)."""
+        models: dict[str, Forecaster] = {"naive": NaiveForecaster()}
+        for label, model in self.models.items():
+            if SELECTS in model.tags():
+                for name, candidate in cast(Selector, model).candidate_models().items():
+                    models[f"{label}{SEPARATOR}{name}"] = candidate
+            models[label] = model
+        return models
 
     def run_keys(self) -> dict[str, dict[str, Any]]:
         """Each table column's model and seed, as values (what tables and files read)."""
@@ -65,6 +75,17 @@ class Experiment:
             for label, columns in self.runs().items()
             for column, model in columns.items()
         }
+
+    def calibration_days(self) -> int:
+        """Days forecast out of sample before the test: the intervals' calibration, and
+        every selector's validation period (whichever is longer)."""
+        evaluation = self.evaluation
+        days = evaluation.calibration_days if evaluation.levels else 0
+        for model in self.models.values():
+            if SELECTS in model.tags():
+                gate = cast(Selector, model).gate_()
+                days = max(days, gate.calibration_days(evaluation.horizon))
+        return days
 
     def run(self, data: Loaded, cluster: Cluster | None = None) -> Result:
         """Backtest every model on one series (each model a Ray task on `cluster`)."""
@@ -85,7 +106,7 @@ class Experiment:
             days_since(d.series, evaluation.start) if evaluation.start else evaluation.test_days
             for d in data
         ]
-        calibration_days = evaluation.calibration_days if evaluation.levels else 0
+        calibration_days = self.calibration_days()
         for d, test_days in zip(data, days, strict=True):
             self._check(runs, d.series, d.source, test_days, calibration_days)
         total = sum(
@@ -141,7 +162,11 @@ class Experiment:
         settings = {
             "format": FORMAT,
             "data": data.provenance(),
-            "models": {label: _describe(model) for label, model in self.models.items()},
+            "models": {
+                label: _describe(model)
+                for label, model in self.all_models().items()
+                if label != "naive"
+            },
             "columns": {label: list(columns) for label, columns in runs.items()},
             "runs": self.run_keys(),
             "evaluation": {**dataclasses.asdict(self.evaluation), "test_days": test_days},
@@ -152,7 +177,48 @@ class Experiment:
         calibrations = [b.calibration for b in backtests if b.calibration is not None]
         calibration = _side_by_side(calibrations) if calibrations else None
         table = _side_by_side([b.table for b in backtests])
+        selections = {
+            label: self._select(label, columns, table, calibration, fitted, series, test_days)
+            for label, columns in runs.items()
+            if SELECTS in self.all_models()[label].tags()
+        }
+        if selections:
+            settings["selections"] = selections
         return evaluate(settings, table, fitted, seconds, calibration, series, data.frame)
+
+    def _select(
+        self,
+        label: str,
+        columns: dict[str, Forecaster],
+        table: pd.DataFrame,
+        calibration: pd.DataFrame | None,
+        fitted: dict[str, Forecaster],
+        series: pd.Series,
+        test_days: int,
+    ) -> dict[str, Any]:
+        """A selector's column: at every fit, naive or the candidate that proved better on
+        the out-of-sample days before it (evaluate/select.py); its record of every choice."""
+        column = next(iter(columns))
+        selector = cast(Selector, fitted[column])
+        mine = [
+            c for c, key in self.run_keys().items() if key["model"].startswith(label + SEPARATOR)
+        ]
+        known = pd.concat([calibration, table], ignore_index=True)
+        cutoffs = select.refit_cutoffs(series.index, test_days, self.evaluation.refit_every)
+        choices = select.choose(known, mine, cutoffs, selector.gate_())
+        table[column] = select.apply(table, choices, column)
+        if calibration is not None:  # before its first fit, a selector is naive
+            calibration[column] = calibration["naive"]
+        last = choices[choices["cutoff"] == choices["cutoff"].max()]
+        selector.use(
+            {c: fitted[c] for c in mine}, dict(zip(last["h"], last["chosen"], strict=True))
+        )
+        fits = choices.assign(cutoff=choices["cutoff"].dt.strftime("%Y-%m-%d"))
+        return {
+            "columns": mine,
+            "summary": select.summarize_choices(choices),
+            "fits": fits.to_dict(orient="records"),
+        }
 
     def _check(
         self,

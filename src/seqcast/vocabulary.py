@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 KEYS = ["cutoff", "date", "h", "y"]  # the long table's keys (Nixtla's convention), then models
+SEPARATOR = "/"  # a selector's candidate run: auto/drift
 
 # Point metrics, most important first; every one but DA% is better lower.
 METRICS = ["MAE", "MAE/naive", "DM p", "Holm p", "RMSE", "DA%", "MASE", "MAPE%", "sMAPE%"]

@@ -21,7 +21,6 @@ w of naive + w * (candidate - naive) with the lowest MAE on the same validation 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,32 +28,9 @@ import pandas as pd
 from seqcast.errors import SeqcastError
 from seqcast.evaluate.backtest import fit_origins
 from seqcast.evaluate.significance import diebold_mariano, holm
+from seqcast.models.auto_settings import MIN_DAYS, Gate
 
-MIN_DAYS = 30  # the fewest validation days a DM test is run on: its t approximation needs
-# some tens of loss differences, and price changes have heavy tails
 WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)  # shrinkage weights tried, as neural.py
-
-
-@dataclass(frozen=True)
-class Gate:
-    """When a candidate may replace naive."""
-
-    level: float = 0.05  # Holm-adjusted one-sided DM p below which a candidate passes
-    validation_days: int = 365  # forecasts before each fit's cutoff that it is judged on
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.level < 1.0:
-            raise SeqcastError(f"--gate {self.level}: use a level between 0 and 1, e.g. 0.05")
-        if self.validation_days < MIN_DAYS:
-            raise SeqcastError(
-                f"--validation-days {self.validation_days}: a Diebold-Mariano test needs at"
-                f" least {MIN_DAYS} days"
-            )
-
-    def calibration_days(self, horizon: int = 1) -> int:
-        """How many days before the test the backtest must forecast (`calibration_days`)
-        so that the first fit has its whole validation period at every horizon."""
-        return self.validation_days + horizon - 1
 
 
 def refit_cutoffs(index: pd.DatetimeIndex, test_days: int, refit_every: int | None) -> list:

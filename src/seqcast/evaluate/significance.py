@@ -140,18 +140,3 @@ def _first_identical(losses: pd.DataFrame) -> dict:
 def chi2_tail(x: float, df: int) -> float:
     """P(X >= x) for a chi-squared variable with `df` degrees of freedom."""
     return float(mpmath.gammainc(df / 2, x / 2, mpmath.inf, regularized=True))
-
-
-def holm(pvalues: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjustment of k p-values (family-wise error at most the level):
-    the i-th smallest becomes max over j <= i of (k - j + 1) p_(j), capped at 1; NaN stays."""
-    p = np.asarray(pvalues, dtype=float)
-    adjusted = np.full(p.shape, np.nan)
-    known = np.flatnonzero(~np.isnan(p))
-    order = known[np.argsort(p[known], kind="stable")]
-    k = len(order)
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, min(1.0, (k - rank) * p[index]))
-        adjusted[index] = running
-    return adjusted

@@ -22,7 +22,7 @@ import copy
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,8 @@ GROUPED = "trains_grouped"  # its fit_many trains several jobs as one
 STATEFUL = "stateful"  # learns state that state()/restore() must carry (else: nothing to save)
 COVARIATES = "uses_covariates"  # reads past covariates beside the price
 CANDIDATE = "candidate"  # `auto` may choose it
-TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE})
+SELECTS = "selects"  # chooses among candidates an experiment backtests beside it (auto)
+TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE, SELECTS})
 
 
 class Estimator:
@@ -184,6 +185,16 @@ class Forecaster(Estimator):
                 f"{self.name} needs {needed} past values before its first forecast,"
                 f" but the series has {available} values for {positions.size} forecasts"
             )
+
+
+class Selector(Protocol):
+    """What a forecaster tagged `selects` offers the experiment that runs it."""
+
+    def candidate_models(self) -> dict[str, Forecaster]: ...  # name -> a new candidate
+
+    def gate_(self) -> Any: ...  # when a candidate may replace naive (models/auto_settings.Gate)
+
+    def use(self, members: dict[str, Forecaster], choices: dict[int, str]) -> None: ...
 
 
 def fit_all(jobs: Sequence[FitJob]) -> None:

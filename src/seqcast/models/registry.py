@@ -88,6 +88,15 @@ BUILTIN = (
         panel="Model and training",
         space="seqcast.tune.space:default_space",
     ),
+    Family(
+        "auto",
+        "seqcast.models.auto",
+        r"auto",
+        "auto (naive unless a candidate proved better on the series' own past)",
+        ("AutoForecaster",),
+        settings="seqcast.models.auto_settings:AutoSettings",
+        panel="auto: the default that earns its place",
+    ),
 )
 
 

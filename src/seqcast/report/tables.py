@@ -62,6 +62,8 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
     summary = result.summary(1)
     table = scores_table(summary, title, console, priority)
     lines: list[RenderableType] = [table, verdict(summary)]
+    for label, selection in result.settings.get("selections", {}).items():
+        lines.append(f"{label} chose: {selection['summary']}.")
     if result.horizon > 1:
         last = result.summary(result.horizon)
         shown = f"{result.horizon} days ahead (DM test with an h-step variance)"
