@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from seqcast.cli.app import app
 from seqcast.report.tables import number
 
+from .conftest import random_walk, write_yahoo_csv
 from .test_runs import RUN_FILES
 
 runner = CliRunner()
@@ -388,3 +389,39 @@ def test_several_files_or_a_long_file_with_a_series_column(
     assert json.loads((tmp_path / "l" / "results.json").read_text())["series"] == ["AAA", "BBB"]
     one = _invoke("predict", "--run", tmp_path / "c")
     assert one.exit_code == 2 and "holds several series; give one of them" in one.output
+
+
+def test_an_output_place_that_cannot_be_written_fails_before_training(
+    price_csv: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("in the way")
+    result = _invoke(
+        "compare",
+        "--data",
+        price_csv,
+        "--models",
+        "naive,gru",
+        *SMALL[:2],
+        "--out",
+        blocker / "cmp",
+    )
+    assert result.exit_code == 2 and "cannot write the run there" in result.output
+    assert "epoch" not in result.output
+
+
+def test_predict_says_when_the_models_were_fitted(price_csv: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    assert (
+        _invoke("run", "--data", price_csv, *SMALL, "--runs-dir", runs, "--name", "a").exit_code
+        == 0
+    )
+    fitted = json.loads((runs / "a" / "config.json").read_text())["fitted_until"]
+    longer = write_yahoo_csv(random_walk(300), tmp_path / "longer.csv")
+    again = _invoke("predict", "--run", runs / "a", "--data", longer)
+    assert again.exit_code == 0, again.output
+    assert f"models fitted up to {fitted}" in " ".join(again.output.split())
+    short = write_yahoo_csv(random_walk(20), tmp_path / "short.csv")
+    failed = _invoke("predict", "--run", runs / "a", "--data", short)
+    assert failed.exit_code == 2 and "short.csv: 20 days" in failed.output
+    assert "--window" not in failed.output and "btc" not in failed.output.lower()

@@ -1,5 +1,6 @@
 """Settings (TOML and options, one set of names) into the experiment each command runs."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,15 @@ def test_a_toml_model_file_in_the_models_list(price_csv: Path, tmp_path: Path) -
         ({"models": "gru,lstm"}, "run", "run trains one model"),
         ({"seeds": 0}, "compare", "--seeds 0: at least 1 seed"),
         ({"gaps": "fill"}, "run", "--gaps 'fill': choose one of ffill, drop, error"),
+        ({"levels": (0.8,)}, "compare", "did you mean 80"),
+        ({"levels": (80.0, 80.0)}, "compare", "a level twice"),
+        ({"test_days": 0}, "compare", "--test-days 0: test on at least 1 day"),
+        ({"seeds": ()}, "compare", "--seeds is empty"),
+        ({"start": "2020-03-01", "test_days": 30}, "compare", "--start and --test-days"),
+        ({"models": ""}, "compare", "--models is empty"),
+        ({"models": "naive,drift", "features": ("weekday",)}, "compare", "reads covariates"),
+        ({"data": 42}, "compare", "data = 42: give text"),
+        ({"model": "naive", "epochs": 3}, "run", "--epochs: not a setting of model 'naive'"),
     ],
 )
 def test_bad_settings_are_named(price_csv: Path, settings, command, message) -> None:
@@ -86,3 +96,41 @@ def test_bad_settings_are_named(price_csv: Path, settings, command, message) -> 
 
 def test_labels_of_files_and_names() -> None:
     assert registry.label("runs/my-gru.toml") == "my-gru" and registry.label("ma:7") == "ma:7"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('test_days = "60"', "test_days = '60' is text; it should be a whole number"),
+        ('shrink = "no"', "shrink = 'no' is text; it should be true or false"),
+        ("window = 60.5", "window = 60.5 is a number; it should be a whole number"),
+        ('levels = ["80"]', "it should be a list of numbers"),
+    ],
+)
+def test_toml_values_of_the_wrong_type_are_named(tmp_path: Path, text: str, message: str) -> None:
+    from seqcast.cli.options import model_groups
+    from seqcast.io import read_toml
+    from seqcast.options import typed
+    from seqcast.settings import Evaluation, LoadOptions
+
+    path = tmp_path / "bad.toml"
+    path.write_text(text + "\n")
+    with pytest.raises(SeqcastError, match=re.escape(message)):
+        typed([LoadOptions, *model_groups(), Evaluation], read_toml(path), str(path))
+
+
+def test_toml_text_for_a_list_option_is_read_as_the_option_reads_it(tmp_path: Path) -> None:
+    from seqcast.cli.options import model_groups
+    from seqcast.options import typed
+    from seqcast.settings import Evaluation
+
+    values = typed([*model_groups(), Evaluation], {"levels": "80,95", "seeds": [1, 5]}, "f")
+    assert values == {"levels": (80.0, 95.0), "seeds": (1, 5)}
+
+
+def test_a_start_before_the_data_is_refused(price_csv: Path) -> None:
+    experiment, data = plan(
+        {"data": str(price_csv), "start": "2019-01-01", "models": "naive,drift"}, "compare"
+    )
+    with pytest.raises(SeqcastError, match="--start 2019-01-01 is not after the first date"):
+        experiment.run(data[0])

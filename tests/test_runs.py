@@ -10,7 +10,7 @@ import pytest
 
 from seqcast import runs
 from seqcast.data.load import read_prices
-from seqcast.errors import SeqcastError
+from seqcast.errors import Note, SeqcastError
 from seqcast.evaluate.stage import replay
 from seqcast.experiment import Experiment
 from seqcast.models import registry
@@ -148,3 +148,40 @@ def test_truncated_weights_are_named(saved, tmp_path: Path) -> None:
     weights.write_bytes(weights.read_bytes()[:100])
     with pytest.raises(SeqcastError, match=r"gru@1.safetensors: damaged weights"):
         runs.load(copy)
+
+
+def test_a_flipped_byte_in_the_weights_is_caught_by_their_digest(saved, tmp_path: Path) -> None:
+    _, directory = saved
+    copy = tmp_path / "copy"
+    shutil.copytree(directory, copy)
+    weights = copy / "models" / "gru@0.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-3] ^= 0x01  # inside the data section: the header still parses
+    weights.write_bytes(bytes(data))
+    with pytest.raises(SeqcastError, match=r"gru@0\.safetensors: the weights differ"):
+        runs.load(copy)
+
+
+def test_the_run_finds_its_data_by_absolute_path_and_says_when_it_changed(
+    saved, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, directory = saved
+    monkeypatch.chdir(tmp_path)  # another directory: the stored path is absolute
+    result = runs.load(directory)
+    assert Path(result.settings["data"]["file"]).is_absolute()
+    runs.read_run_data(result)
+    copy = tmp_path / "copy"
+    shutil.copytree(directory, copy)
+    moved = tmp_path / "moved.csv"
+    original = Path(result.settings["data"]["file"])
+    config = json.loads((copy / "config.json").read_text())
+    config["data"]["file"] = str(tmp_path / "gone.csv")
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(SeqcastError, match=r"gone\.csv: the run's data file is gone"):
+        runs.read_run_data(runs.load(copy))
+    lines = original.read_text().splitlines()
+    moved.write_text("\n".join([*lines[:-1], lines[-1].replace(".", "9", 1)]) + "\n")
+    config["data"]["file"] = str(moved)
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.warns(Note, match="changed since the run"):
+        runs.read_run_data(runs.load(copy))

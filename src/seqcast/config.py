@@ -17,6 +17,7 @@ from seqcast.data.load import Loaded, read_many, read_prices
 from seqcast.errors import Note, SeqcastError
 from seqcast.experiment import Experiment
 from seqcast.models import registry
+from seqcast.models.base import COVARIATES
 from seqcast.settings import Evaluation, LoadOptions, keys, name_list, pick
 
 BASELINES, COMPARED = registry.BASELINES, registry.COMPARED
@@ -35,6 +36,7 @@ def plan(
         raise SeqcastError(
             f"unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         )
+    _check_other(settings)
     evaluation = Evaluation(**pick(Evaluation, settings))
     given = {k: v for k, v in settings.items() if k in model_keys}
     first_seed = given.pop("seed", 0)
@@ -44,7 +46,25 @@ def plan(
     else:
         models = _compare_models(settings, given)
         seeds = evaluation.seed_list(first_seed, default_count=3)
+    if given.get("features") and not any(COVARIATES in m.tags() for m in models.values()):
+        raise SeqcastError(
+            f"--features {','.join(given['features'])}: none of the models"
+            f" ({', '.join(models)}) reads covariates; name a neural model or leave it out"
+        )
     return Experiment(models, evaluation, seeds), load(settings)
+
+
+def _check_other(settings: dict[str, Any]) -> None:
+    """The keys no settings group declares: their types, and options that exclude each other."""
+    for key in OTHER_KEYS:
+        value = settings.get(key)
+        text = isinstance(value, str) or (
+            isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        )
+        if value is not None and not text:
+            raise SeqcastError(f"{key} = {value!r}: give text (a file or names) or a list of them")
+    if settings.get("start") and "test_days" in settings:
+        raise SeqcastError("--start and --test-days both say where the test begins; give one")
 
 
 def load(settings: dict[str, Any]) -> list[Loaded]:

@@ -10,6 +10,7 @@ experiment with one model (and the baselines named), `seqcast compare` one with 
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -161,7 +162,8 @@ class Experiment:
         fitted = {name: f for b in backtests for name, f in b.fitted.items()}
         settings = {
             "format": FORMAT,
-            "data": data.provenance(),
+            "data": {**data.provenance(), "file": os.path.abspath(data.source)},
+            "fitted_until": str(_last_cutoff(series, test_days, self.evaluation.refit_every)),
             "models": {
                 label: _describe(model)
                 for label, model in self.all_models().items()
@@ -246,6 +248,11 @@ class Experiment:
         if calibration_days:
             what = "the window, validation, calibration and test period"
         check_length(series, needed, source, what)
+
+
+def _last_cutoff(series: pd.Series, test_days: int, refit_every: int | None) -> Any:
+    """The last date the models of the last refit saw (what they are saved as)."""
+    return series.index[fit_origins(len(series), test_days, refit_every)[-1] - 1].date()
 
 
 def _timed(walks: list[Walk]) -> tuple[list[Backtest], float]:

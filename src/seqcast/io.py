@@ -156,3 +156,19 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(str(value))  # a TOML basic string: JSON's escapes are TOML's
+
+
+def check_writable(directory: Path) -> None:
+    """Refuse, before any training, an output folder that cannot be written (read-only,
+    full, or a file in the way): the run directory's parent gets a probe file."""
+    parent = directory.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".seqcast-probe-"):
+            pass
+    except OSError as exc:
+        raise SeqcastError(
+            f"{parent}: cannot write the run there ({exc.strerror or exc}); choose another place"
+        ) from None
+    if directory.exists() and not directory.is_dir():
+        raise SeqcastError(f"{directory}: a file is in the way of the run directory")

@@ -5,6 +5,8 @@ seqcast but its errors, so every layer can declare settings with it."""
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import field
 from typing import Any
@@ -69,3 +71,55 @@ def pick(group: type, values: dict[str, Any]) -> dict[str, Any]:
     """The entries of `values` that are settings of `group`."""
     names = keys(group)
     return {k: v for k, v in values.items() if k in names}
+
+
+def typed(groups: list[type], values: dict[str, Any], source: str) -> dict[str, Any]:
+    """`values` from a file (TOML), each checked against its setting's type, or parsed as
+    the option's text would be: a value of the wrong type is one line naming the key, the
+    value and what it should be (TOML's `shrink = "no"` must not read as true)."""
+    fields = {f.name: (f, group) for group in groups for f in dataclasses.fields(group)}
+    checked = dict(values)
+    for key, value in values.items():
+        if key in fields:
+            f, group = fields[key]
+            checked[key] = _typed(f, typing.get_type_hints(group)[key], value, source)
+    return checked
+
+
+def _typed(f: dataclasses.Field, hint: Any, value: Any, source: str) -> Any:
+    parse = f.metadata.get("parse")
+    if parse is not None and isinstance(value, str):
+        return parse(value)  # as on the command line: "80,95", "gru, drift"
+    kinds = typing.get_args(hint) if typing.get_origin(hint) in _UNIONS else (hint,)
+    for kind in kinds:
+        if _fits(kind, value):
+            return tuple(value) if isinstance(value, list) else value
+    wanted = " or ".join(_kind_name(k) for k in kinds if k is not type(None))
+    raise SeqcastError(
+        f"{source}: {f.name} = {value!r} is {_kind_name(type(value))}; it should be {wanted}"
+    )
+
+
+_UNIONS = (typing.Union, types.UnionType)
+
+
+def _fits(kind: Any, value: Any) -> bool:
+    if kind is type(None):
+        return value is None
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typing.get_origin(kind) is tuple:
+        inner = typing.get_args(kind)[0]
+        return isinstance(value, list | tuple) and all(_fits(inner, v) for v in value)
+    return isinstance(value, kind)
+
+
+def _kind_name(kind: Any) -> str:
+    if typing.get_origin(kind) is tuple:
+        inner = typing.get_args(kind)[0]
+        return "a list of " + {int: "whole numbers", float: "numbers"}.get(inner, "text values")
+    names = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+    names |= {list: "a list", tuple: "a list", dict: "a table"}
+    return names.get(kind, getattr(kind, "__name__", str(kind)))

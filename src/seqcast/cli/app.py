@@ -226,8 +226,10 @@ def _settings(
 ) -> dict[str, Any]:
     """TOML settings, overridden by the options given on the command line."""
     from seqcast.io import read_toml
+    from seqcast.options import typed
 
-    settings = read_toml(config) if config else {}
+    groups = [LoadOptions, *model_groups(), Evaluation]
+    settings = typed(groups, read_toml(config), str(config)) if config else {}
     settings |= given
     if data:
         settings["data"] = [str(d) for d in data] if len(data) > 1 else str(data[0])
@@ -273,9 +275,17 @@ def _experiment_command(
     from seqcast import runs
     from seqcast.cluster import connect
     from seqcast.config import plan
+    from seqcast.io import check_writable
     from seqcast.result import Panel, Result
 
     experiment, loaded = plan(settings, command, baselines)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    if command == "run":
+        label = next(iter(experiment.models)) if experiment.models else "naive"
+        directory = (where or Path("runs")) / (name or f"{label}-{stamp}")
+    else:
+        directory = where or Path("runs") / f"compare-{stamp}"
+    check_writable(directory)  # before any training: a full disk must not cost a day's fits
     cluster = connect(ray) if ray else None
     quiet = output.quiet
     listener = _progress_printer(command) if not quiet else (lambda event, details: None)
@@ -285,12 +295,6 @@ def _experiment_command(
             if len(loaded) == 1
             else experiment.run_many(loaded, cluster)
         )
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    if command == "run":
-        label = next(iter(experiment.models)) if experiment.models else "naive"
-        directory = (where or Path("runs")) / (name or f"{label}-{stamp}")
-    else:
-        directory = where or Path("runs") / f"compare-{stamp}"
     runs.save(result, directory, report=output.report, png=output.png)
     _report(result, directory, output.as_json, one_model=command == "run")
 

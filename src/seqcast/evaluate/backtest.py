@@ -176,4 +176,9 @@ def days_since(series: pd.Series, start: str) -> int:
         raise SeqcastError(
             f"--start {when.date()} is after the last date {series.index[-1].date()}"
         )
+    if days == len(series):
+        raise SeqcastError(
+            f"--start {when.date()} is not after the first date {series.index[0].date()}:"
+            " the models need days before the test to learn from; give a later --start"
+        )
     return days

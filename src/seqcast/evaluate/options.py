@@ -53,11 +53,21 @@ class Evaluation:
             raise SeqcastError(f"--train-days {self.train_days}: use 1 or more, or leave it out")
         if isinstance(self.seeds, int) and self.seeds < 1:
             raise SeqcastError(f"--seeds {self.seeds}: at least 1 seed")
+        if isinstance(self.seeds, tuple | list) and not self.seeds:
+            raise SeqcastError("--seeds is empty: give a count (3) or a list (1,5,9)")
+        if self.test_days < 1:
+            raise SeqcastError(f"--test-days {self.test_days}: test on at least 1 day")
         if not 1 <= self.horizon <= MAX_HORIZON:
             raise SeqcastError(f"--horizon {self.horizon}: forecast 1 to {MAX_HORIZON} days ahead")
         for level in self.levels:
             if not 0 < level < 100:
                 raise SeqcastError(f"--levels {level:g}: a level is a percentage between 0 and 100")
+            if level < 1:
+                raise SeqcastError(
+                    f"--levels {level:g}: levels are percentages; did you mean {level * 100:g}?"
+                )
+        if len(set(self.levels)) != len(self.levels):
+            raise SeqcastError(f"--levels {','.join(f'{v:g}' for v in self.levels)}: a level twice")
         if self.levels and self.calibration_days < self.horizon:
             raise SeqcastError("--calibration-days must be at least the --horizon")
         check_choices(self)

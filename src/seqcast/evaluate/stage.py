@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seqcast.data.load import check_length
+from seqcast.errors import SeqcastError
 from seqcast.evaluate.backtest import long_table
 from seqcast.evaluate.intervals import add_intervals, interval_scores, volatility
 from seqcast.evaluate.metrics import naive_scale, score_table
@@ -118,17 +118,19 @@ def _with_intervals(
     )
 
 
-def replay(result: Result, series: pd.Series, frame: pd.DataFrame | None = None) -> Result:
-    """Forecast the last `test_days` of `series` and the days after it with the saved
-    models, without training (the models as fitted at the last refit)."""
+def replay(
+    result: Result, series: pd.Series, frame: pd.DataFrame | None = None, source: str = "data"
+) -> Result:
+    """Forecast the last `test_days` of `series` (read from `source`) and the days after it
+    with the saved models, without training (the models as fitted at the last refit)."""
     test_days = result.test_days
     first_test = len(series) - test_days
-    check_length(
-        series,
-        max(f.min_history() for f in result.fitted.values()) + test_days,
-        str(result.settings["data"].get("file", "data")),
-        "the saved models' windows and the test period",
-    )
+    needed = max(f.min_history() for f in result.fitted.values()) + test_days
+    if len(series) < needed:
+        raise SeqcastError(
+            f"{source}: {len(series)} days, but this run's models need {needed} (their"
+            f" window and the run's {test_days} test days); give a file with more days"
+        )
     positions = np.arange(first_test, len(series))
     paths = {
         column: result.fitted[column].predict(series, positions, result.horizon, frame)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqcast.errors import SeqcastError
-from seqcast.options import keys, pick
+from seqcast.options import keys, pick, typed
 
 if TYPE_CHECKING:  # the table itself stays light: `seqcast --help` reads it
     from seqcast.models.base import Forecaster
@@ -154,6 +154,8 @@ def make(name: str, settings: dict[str, Any] | None = None) -> Forecaster:
         from seqcast.io import read_toml
 
         from_file = read_toml(base)
+        groups = [cls for cls, _ in setting_groups()]
+        from_file = typed(groups, from_file, base)
         model = str(from_file.pop("model", DEFAULT))
         return make(model + star + count, {**from_file, **settings})  # a run's file: its
         # other keys (data, test days...) are the experiment's, not the model's

@@ -52,7 +52,8 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
     one_step = result.table[result.table["h"] == 1]
     first, last = one_step["date"].iloc[0].date(), one_step["date"].iloc[-1].date()
     refits = result.settings["evaluation"].get("refit_every")
-    trained = f"trained up to {one_step['cutoff'].iloc[0].date()}"
+    fitted = result.settings.get("fitted_until") or one_step["cutoff"].iloc[0].date()
+    trained = f"models fitted up to {fitted}"
     how = f"refit every {refits} days" if refits else trained
     title = (
         f"One-step forecasts of {result.settings['data']['column']}, {first} .. {last}"
