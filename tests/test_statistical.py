@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone as sklearn_clone
+from statsforecast import StatsForecast  # the `stats` extra (in `dev`)
+from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
 
 from seqcast.errors import Note, NotFittedError, SeqcastError
 from seqcast.evaluate.backtest import backtest
@@ -16,10 +18,6 @@ from seqcast.models.baselines import NaiveForecaster
 from seqcast.models.statistical import CLASSES, SPACE, StatsForecaster, make
 
 from .conftest import random_walk
-
-statsforecast = pytest.importorskip("statsforecast")  # the `stats` extra; `dev` has it
-from statsforecast import StatsForecast  # noqa: E402
-from statsforecast.models import AutoARIMA, AutoETS, AutoTheta  # noqa: E402
 
 # a note (a fallback to naive) where none is expected fails the test
 pytestmark = pytest.mark.filterwarnings("error::seqcast.errors.Note")
