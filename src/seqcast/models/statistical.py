@@ -9,8 +9,7 @@ the newly observed days, as StatsForecast's own `cross_validation(refit=K)` does
 models' `forward` (tested equal to it to 1e-6). `forward` refilters the whole history for
 every origin; here one pass over the history serves all the origins of a `predict` call.
 
-A fit that fails (the library raises, or gives no finite model) forecasts naive, exactly,
-until the next refit: a `seqcast: note:` says so and `fit_info()` records it. StatsForecast
+A fit that fails (the library raises) forecasts naive, exactly, until the next refit: a `seqcast: note:` says so and `fit_info()` records it. StatsForecast
 is imported only when one of these models is made, checked or fitted.
 """
 
@@ -29,7 +28,7 @@ from seqcast.models.guards import check_history, check_whole, first_line
 from seqcast.models.saving import from_arrays, to_arrays
 from seqcast.tune.space import Dimension
 
-MIN_DAYS = 30  # the shortest history a fit accepts (order selection needs some years' days)
+MIN_DAYS = 30  # the shortest history a fit accepts: fewer leave the model's choice to chance
 
 
 def require_statsforecast(model: str) -> None:
