@@ -28,6 +28,11 @@ EXAMPLES = {
     "gru": {**TINY, "layers": "gru:4, dense:1"},
     "mlp": {**TINY, "layers": "dense:4:relu, dense:1"},
     "gru*2": {**TINY, "layers": "gru:4, dense:1"},
+    "arima": {},
+    "ets": {},
+    "theta": {},
+    "boost": {"n_estimators": 20, "num_threads": 1},
+    "auto": {},
 }
 
 

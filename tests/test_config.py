@@ -72,7 +72,7 @@ def test_a_toml_model_file_in_the_models_list(price_csv: Path, tmp_path: Path) -
     [
         ({"epoch": 3}, "run", "unknown setting"),
         ({"models": "gru,gru"}, "compare", "a model is named twice"),
-        ({"models": "arima"}, "compare", "unknown model 'arima'"),
+        ({"models": "arimax"}, "compare", "unknown model 'arimax'"),
         ({"models": "ma:x"}, "compare", "positive whole number"),
         ({"models": "naive:3"}, "compare", "naive takes no parameter"),
         ({"models": "gru,lstm"}, "run", "run trains one model"),

@@ -8,7 +8,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 from seqcast.errors import SeqcastError
@@ -123,3 +123,14 @@ def _kind_name(kind: Any) -> str:
     names = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
     names |= {list: "a list", tuple: "a list", dict: "a table"}
     return names.get(kind, getattr(kind, "__name__", str(kind)))
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One setting of a tuning space (what `tune` tries): a range, or choices."""
+
+    name: str
+    low: float | None = None  # a range...
+    high: float | None = None
+    log: bool = False
+    choices: tuple[Any, ...] | None = None  # ...or choices (one choice: a fixed value)

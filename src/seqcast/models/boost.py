@@ -25,8 +25,8 @@ from seqcast.errors import SeqcastError
 from seqcast.models.base import Forecaster
 from seqcast.models.guards import check_history, check_whole
 from seqcast.models.inputs import Inputs
-from seqcast.settings import STRATEGIES
-from seqcast.tune.space import Dimension
+from seqcast.models.neural_settings import STRATEGIES
+from seqcast.options import Dimension
 
 MIN_WINDOWS = 50  # training windows a fit needs (a split needs 2 x min_child_samples)
 LOSSES = {"mae": "regression_l1", "mse": "regression", "huber": "huber"}

@@ -89,6 +89,24 @@ BUILTIN = (
         space="seqcast.tune.space:default_space",
     ),
     Family(
+        "statistical",
+        "seqcast.models.statistical",
+        r"arima|ets|theta",
+        "arima, ets, theta (pip install 'seqcast[stats]')",
+        ("ArimaForecaster", "EtsForecaster", "ThetaForecaster"),
+        space="seqcast.models.statistical:space",
+        extra="stats",
+    ),
+    Family(
+        "boost",
+        "seqcast.models.boost",
+        r"boost",
+        "boost (LightGBM; pip install 'seqcast[boost]')",
+        ("BoostForecaster",),
+        space="seqcast.models.boost:space",
+        extra="boost",
+    ),
+    Family(
         "auto",
         "seqcast.models.auto",
         r"auto",
@@ -160,10 +178,18 @@ def make(name: str, settings: dict[str, Any] | None = None) -> Forecaster:
         return make(model + star + count, {**from_file, **settings})  # a run's file: its
         # other keys (data, test days...) are the experiment's, not the model's
     family = family_of(name)
-    own = family.settings_class()
-    given = pick(own, settings) if own else {}
-    forecaster: Forecaster = family.load().build(name, given)
+    forecaster: Forecaster = family.load().build(name, _own(family, settings))
     return forecaster
+
+
+def _own(family: Family, settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings a family takes: its settings class's, or else its classes' parameters."""
+    own = family.settings_class()
+    if own is not None:
+        return pick(own, settings)
+    module = family.load()
+    names = {p for c in family.classes for p in getattr(module, c).param_names()}
+    return {k: v for k, v in settings.items() if k in names}
 
 
 def restore(meta: dict[str, Any], arrays: dict[str, Any]) -> Forecaster:

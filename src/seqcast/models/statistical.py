@@ -9,8 +9,9 @@ the newly observed days, as StatsForecast's own `cross_validation(refit=K)` does
 models' `forward` (tested equal to it to 1e-6). `forward` refilters the whole history for
 every origin; here one pass over the history serves all the origins of a `predict` call.
 
-A fit that fails (the library raises) forecasts naive, exactly, until the next refit: a `seqcast: note:` says so and `fit_info()` records it. StatsForecast
-is imported only when one of these models is made, checked or fitted.
+A fit that fails (the library raises) forecasts naive, exactly, until the next refit: a
+`seqcast: note:` says so and `fit_info()` records it. StatsForecast is imported only when
+one of these models is made, checked or fitted.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from seqcast.models import refilter
 from seqcast.models.base import Forecaster
 from seqcast.models.guards import check_history, check_whole, first_line
 from seqcast.models.saving import from_arrays, to_arrays
-from seqcast.tune.space import Dimension
+from seqcast.options import Dimension
 
 MIN_DAYS = 30  # the shortest history a fit accepts: fewer leave the model's choice to chance
 

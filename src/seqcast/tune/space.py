@@ -17,7 +17,6 @@ value. Every preset has a default space; a TOML file replaces any of its entries
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from seqcast.errors import SeqcastError
 from seqcast.io import read_toml
 from seqcast.models import registry
 from seqcast.models.spec import PRESETS
+from seqcast.options import Dimension
 from seqcast.settings import LOSSES, OPTIMIZERS, TRANSFORMS
 
 # what each key may take: a value type, and the choices of a categorical one
@@ -42,15 +42,6 @@ KEYS: dict[str, tuple[type, tuple[Any, ...] | None]] = {
     "loss": (str, LOSSES),
     "shrink": (bool, (True, False)),
 }
-
-
-@dataclass(frozen=True)
-class Dimension:
-    name: str
-    low: float | None = None  # a range...
-    high: float | None = None
-    log: bool = False
-    choices: tuple[Any, ...] | None = None  # ...or choices (one choice: a fixed value)
 
 
 def default_space(model: str) -> dict[str, Dimension]:
