@@ -5,7 +5,7 @@ same model run's earlier h-day forecasts whose truth was known by c (their targe
 or before c), made by models not trained on those days (the walk-forward calibration and test
 forecasts), the last `window` of them: split conformal over a rolling window. An error is the
 log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2% error is a
-2% error at $300 and at $70,000) and are asymmetric where the errors are. Three methods:
+2% error at $300 and at $70,000) and are asymmetric where the errors are. The methods:
 
 - `conformal`: the interval is forecast * exp([q_lo, q_hi]) with q_lo, q_hi the
   floor((n + 1) a/2)-th and ceil((n + 1)(1 - a/2))-th smallest of the n errors (a = 1 - level):
@@ -14,6 +14,13 @@ log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2
   a <- a + GAMMA * (1 - level - miss), each time an earlier interval's truth becomes known.
 - `scaled`: errors divided by the trailing volatility at their cutoff (EWMA of squared daily
   log returns, times sqrt(h)), and the interval widened by today's volatility.
+- `garch`, `garch-normal`: no past errors: the GARCH(1,1) model's own quantiles of the h-day
+  log return (Student-t or normal innovations, volatility.py) around the point forecast,
+  forecast * exp(q * sigma_h). The point forecast is the center and GARCH gives only the
+  spread: its own mean drift would count twice beside a forecast that has one.
+- `garch-adaptive`: `adaptive` on errors divided by the (Student-t) GARCH sigma_h at their
+  cutoff, the interval widened by sigma_h at its own: the conformal pool corrects what the
+  model's quantiles get wrong (fat tails at h > 1, the point forecast's own errors).
 
 Nothing here reads a value after the cutoff it works for (a test changes the future).
 """
@@ -21,15 +28,37 @@ Nothing here reads a value after the cutoff it works for (a test changes the fut
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
 from seqcast.evaluate.significance import chi2_tail
+from seqcast.evaluate.volatility import Spread, garch_spread
 
 GAMMA = 0.005  # ACI's step: Gibbs & Candes' choice for daily data
 DECAY = 0.94  # RiskMetrics' daily EWMA decay for volatility
+
+
+@dataclass(frozen=True)
+class Method:
+    """What an interval method reads."""
+
+    scale: str | None = None  # what errors are divided by: None, "ewma" or "garch"
+    adaptive: bool = False  # ACI steers the level as earlier misses become known
+    dist: str = "t"  # GARCH's innovations (scale "garch")
+    own: bool = False  # GARCH's own quantiles instead of past errors
+
+
+METHODS = {  # settings.INTERVALS offers these names (a test keeps them equal)
+    "conformal": Method(),
+    "adaptive": Method(adaptive=True),
+    "scaled": Method(scale="ewma"),
+    "garch": Method(scale="garch", own=True),
+    "garch-normal": Method(scale="garch", dist="normal", own=True),
+    "garch-adaptive": Method(scale="garch", adaptive=True),
+}
 
 
 def min_errors(level: float) -> int:
@@ -53,7 +82,9 @@ def volatility(series: pd.Series) -> pd.Series:
     (NaN until a price has moved: nothing to scale by)."""
     returns = np.log(series).diff().fillna(0.0)
     vol = np.sqrt((returns**2).ewm(alpha=1.0 - DECAY, adjust=False).mean())
-    return vol.where(vol > 0)
+    vol = vol.where(vol > 0)
+    vol.attrs["prices"] = series  # GARCH methods refit on them: add_intervals gets `vol`
+    return vol
 
 
 def column_names(run: str, level: float) -> tuple[str, str]:
@@ -71,21 +102,57 @@ def add_intervals(
     vol: pd.Series,
 ) -> pd.DataFrame:
     """`table` with an interval per run and level. Rows of `table` without a truth (future
-    days) get intervals too; rows of `calibration` only lend their errors."""
+    days) get intervals too; rows of `calibration` only lend their errors. `vol` is
+    `volatility(prices)`: GARCH methods read the prices it carries."""
+    how = _method(method)
     table = table.copy()
     known = pd.concat([calibration, table], ignore_index=True)
     known = known[known["y"].notna()]
+    spread = _spread(how, method, table, known, window, vol)
     for h in sorted(table["h"].unique()):
         targets = table.index[table["h"] == h]
         rows = table.loc[targets].sort_values("cutoff")
         past = known[known["h"] == h].sort_values("date")
         for run in runs:
-            bounds = _bounds(rows, past, run, int(h), levels, method, window, vol)
+            if how.own and spread is not None:
+                bounds = _model_bounds(rows, run, int(h), levels, spread)
+            else:
+                bounds = _bounds(rows, past, run, int(h), levels, how, window, vol, spread)
             for level, (lo, hi) in bounds.items():
                 lo_name, hi_name = column_names(run, level)
                 table.loc[rows.index, lo_name] = lo
                 table.loc[rows.index, hi_name] = hi
     return table
+
+
+def _method(name: str) -> Method:
+    if name not in METHODS:
+        raise SeqcastError(f"--intervals '{name}': choose one of {', '.join(METHODS)}")
+    return METHODS[name]
+
+
+def _spread(
+    how: Method,
+    method: str,
+    table: pd.DataFrame,
+    known: pd.DataFrame,
+    window: int,
+    vol: pd.Series,
+) -> Spread | None:
+    """GARCH forecasts at the cutoffs this call reads: the rows', and (conformal on GARCH
+    errors) those of the past forecasts that can fall in a row's window of errors."""
+    if how.scale != "garch":
+        return None
+    prices = vol.attrs.get("prices")
+    if prices is None:
+        raise SeqcastError(f"--intervals {method} needs the prices: vol = volatility(prices)")
+    cutoffs = pd.Index(table["cutoff"].unique())
+    horizon = int(table["h"].max())
+    if not how.own:
+        first = prices.index.get_indexer(cutoffs).min() - window - horizon
+        earlier = known["cutoff"][prices.index.get_indexer(known["cutoff"]) >= first]
+        cutoffs = cutoffs.union(pd.Index(earlier.unique()))
+    return garch_spread(prices, cutoffs, horizon, how.dist, method)
 
 
 def _bounds(
@@ -94,17 +161,21 @@ def _bounds(
     run: str,
     h: int,
     levels: tuple[float, ...],
-    method: str,
+    how: Method,
     window: int,
     vol: pd.Series,
+    spread: Spread | None,
 ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """Per level, the (lo, hi) bounds of every row (rows sorted by cutoff)."""
     forecast = rows[run].to_numpy(dtype=float)
     errors = _log_ratio(past["y"].to_numpy(dtype=float), past[run].to_numpy(dtype=float))
     scale_rows = np.ones(len(rows))
-    if method == "scaled":
+    if how.scale == "ewma":
         errors = errors / (vol.loc[past["cutoff"]].to_numpy() * math.sqrt(h))
         scale_rows = vol.loc[rows["cutoff"]].to_numpy() * math.sqrt(h)
+    elif spread is not None:  # past cutoffs outside every window have no sigma: NaN
+        errors = errors / spread.sigma[h].reindex(past["cutoff"]).to_numpy()
+        scale_rows = spread.sigma[h].loc[rows["cutoff"]].to_numpy()
     # errors known at each row's cutoff: the last `window` target dates at or before it
     end = np.searchsorted(past["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
     start = np.maximum(end - window, 0)
@@ -119,16 +190,31 @@ def _bounds(
         alpha, lo, hi = target, np.full(len(rows), np.nan), np.full(len(rows), np.nan)
         seen = 0  # adaptive: rows whose truth is known, and counted
         for i, pool in enumerate(pools):
-            if method == "adaptive":
+            if how.adaptive:
                 while seen < min(done[i], i):  # truths known by this cutoff, in order
                     miss = not lo[seen] <= truth[seen] <= hi[seen]
                     alpha = alpha + GAMMA * (target - float(miss))
                     seen += 1
-            q = _quantiles(pool, min(max(alpha, 0.0), 1.0), clip=method == "adaptive")
+            q = _quantiles(pool, min(max(alpha, 0.0), 1.0), clip=how.adaptive)
             if q is not None:
                 lo[i] = forecast[i] * math.exp(q[0] * scale_rows[i])
                 hi[i] = forecast[i] * math.exp(q[1] * scale_rows[i])
         bounds[level] = (lo, hi)
+    return bounds
+
+
+def _model_bounds(
+    rows: pd.DataFrame, run: str, h: int, levels: tuple[float, ...], spread: Spread
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """GARCH's own interval: forecast * exp(q * sigma_h), q the unit innovation's quantiles
+    (for h > 1 the one-day shape stands in for the h-day sum's: an approximation)."""
+    forecast = rows[run].to_numpy(dtype=float)
+    sigma = spread.sigma[h].loc[rows["cutoff"]].to_numpy()
+    bounds = {}
+    for level in levels:
+        tail = (100.0 - level) / 200.0
+        lo_q, hi_q = (spread.quantile(rows["cutoff"], p) for p in (tail, 1.0 - tail))
+        bounds[level] = (forecast * np.exp(lo_q * sigma), forecast * np.exp(hi_q * sigma))
     return bounds
 
 
