@@ -20,7 +20,15 @@ from seqcast.models.spec import DEFAULT, PRESETS
 
 TRANSFORMS = ("price", "log_return", "pct_change")
 STRATEGIES = ("recursive", "direct")
-INTERVALS = ("conformal", "adaptive", "scaled", "garch", "garch-normal", "garch-adaptive")
+INTERVALS = (
+    "conformal",
+    "adaptive",
+    "scaled",
+    "garch",
+    "garch-normal",
+    "garch-adaptive",
+    "garch-scaled",
+)
 MAX_HORIZON = 90
 OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd")
 LOSSES = ("mse", "mae", "huber")

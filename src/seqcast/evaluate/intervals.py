@@ -16,11 +16,11 @@ log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2
   log returns, times sqrt(h)), and the interval widened by today's volatility.
 - `garch`, `garch-normal`: no past errors: the GARCH(1,1) model's own quantiles of the h-day
   log return (Student-t or normal innovations, volatility.py) around the point forecast,
-  forecast * exp(q * sigma_h). The point forecast is the center and GARCH gives only the
-  spread: its own mean drift would count twice beside a forecast that has one.
-- `garch-adaptive`: `adaptive` on errors divided by the (Student-t) GARCH sigma_h at their
-  cutoff, the interval widened by sigma_h at its own: the conformal pool corrects what the
-  model's quantiles get wrong (fat tails at h > 1, the point forecast's own errors).
+  forecast * exp(+-z sigma_h).
+- `garch-adaptive`: `garch` at a miss rate ACI steers, from the calibration forecasts on:
+  the model gives the width's shape over time, the misses its level.
+- `garch-scaled`: `adaptive` on errors divided by the (Student-t) GARCH sigma_h at their
+  cutoff, the interval widened by sigma_h at its own (as `scaled` does with the EWMA).
 
 Nothing here reads a value after the cutoff it works for (a test changes the future).
 """
@@ -28,6 +28,7 @@ Nothing here reads a value after the cutoff it works for (a test changes the fut
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,7 @@ import pandas as pd
 
 from seqcast.errors import SeqcastError
 from seqcast.evaluate.significance import chi2_tail
-from seqcast.evaluate.volatility import Spread, garch_spread
+from seqcast.evaluate.volatility import Spread, check_history, garch_interval, garch_spread
 
 GAMMA = 0.005  # ACI's step: Gibbs & Candes' choice for daily data
 DECAY = 0.94  # RiskMetrics' daily EWMA decay for volatility
@@ -47,18 +48,21 @@ class Method:
 
     scale: str | None = None  # what errors are divided by: None, "ewma" or "garch"
     adaptive: bool = False  # ACI steers the level as earlier misses become known
+    model: bool = False  # GARCH's own quantiles instead of past errors'
     dist: str = "t"  # GARCH's innovations (scale "garch")
-    own: bool = False  # GARCH's own quantiles instead of past errors
 
 
 METHODS = {  # settings.INTERVALS offers these names (a test keeps them equal)
     "conformal": Method(),
     "adaptive": Method(adaptive=True),
     "scaled": Method(scale="ewma"),
-    "garch": Method(scale="garch", own=True),
-    "garch-normal": Method(scale="garch", dist="normal", own=True),
-    "garch-adaptive": Method(scale="garch", adaptive=True),
+    "garch": Method(scale="garch", model=True),
+    "garch-normal": Method(scale="garch", model=True, dist="normal"),
+    "garch-adaptive": Method(scale="garch", adaptive=True, model=True),
+    "garch-scaled": Method(scale="garch", adaptive=True),
 }
+
+Interval = Callable[[int, float], tuple[float, float] | None]  # (step, miss rate) -> bounds
 
 
 def min_errors(level: float) -> int:
@@ -75,6 +79,15 @@ def check_enough(levels: tuple[float, ...], available: int, horizon: int) -> Non
             f" {min_errors(widest)} past errors, but the calibration gives {available};"
             f" use --calibration-days {min_errors(widest) + horizon - 1} or more"
         )
+
+
+def check_method(method: str, series: pd.Series, test_days: int, calibration_days: int) -> None:
+    """Refuse, before any training, a series the interval method cannot read: GARCH needs
+    positive prices and a year of returns before the first forecast it reads."""
+    how = _method(method)
+    if how.scale == "garch":
+        reads = calibration_days if how.adaptive or not how.model else 0  # past forecasts'
+        check_history(series, len(series) - test_days - reads - 1, method)
 
 
 def volatility(series: pd.Series) -> pd.Series:
@@ -114,10 +127,7 @@ def add_intervals(
         rows = table.loc[targets].sort_values("cutoff")
         past = known[known["h"] == h].sort_values("date")
         for run in runs:
-            if how.own and spread is not None:
-                bounds = _model_bounds(rows, run, int(h), levels, spread)
-            else:
-                bounds = _bounds(rows, past, run, int(h), levels, how, window, vol, spread)
+            bounds = _bounds(rows, past, run, int(h), levels, how, window, vol, spread)
             for level, (lo, hi) in bounds.items():
                 lo_name, hi_name = column_names(run, level)
                 table.loc[rows.index, lo_name] = lo
@@ -139,8 +149,8 @@ def _spread(
     window: int,
     vol: pd.Series,
 ) -> Spread | None:
-    """GARCH forecasts at the cutoffs this call reads: the rows', and (conformal on GARCH
-    errors) those of the past forecasts that can fall in a row's window of errors."""
+    """GARCH forecasts at the cutoffs this call reads: the rows', and (unless the level is
+    fixed) those of the past forecasts that can fall in a row's window."""
     if how.scale != "garch":
         return None
     prices = vol.attrs.get("prices")
@@ -148,7 +158,7 @@ def _spread(
         raise SeqcastError(f"--intervals {method} needs the prices: vol = volatility(prices)")
     cutoffs = pd.Index(table["cutoff"].unique())
     horizon = int(table["h"].max())
-    if not how.own:
+    if how.adaptive or not how.model:
         first = prices.index.get_indexer(cutoffs).min() - window - horizon
         earlier = known["cutoff"][prices.index.get_indexer(known["cutoff"]) >= first]
         cutoffs = cutoffs.union(pd.Index(earlier.unique()))
@@ -166,7 +176,58 @@ def _bounds(
     vol: pd.Series,
     spread: Spread | None,
 ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Per level, the (lo, hi) bounds of every row (rows sorted by cutoff)."""
+    """Per level, the (lo, hi) bounds of every row (rows sorted by cutoff, past by date).
+    GARCH's own quantiles steered by ACI start steering on the last `window` earlier
+    forecasts, so that the rows begin at a level forecasts like theirs have earned."""
+    interval: Interval
+    if how.model and spread is not None:
+        earlier = past[past["cutoff"] < rows["cutoff"].min()].iloc[-window:]
+        steps = pd.concat([earlier, rows]) if how.adaptive else rows
+        interval = garch_interval(steps, run, h, spread, 1 / (window + 1) if how.adaptive else 0)
+    else:
+        steps, interval = rows, _conformal(rows, past, run, h, how, window, vol, spread)
+    truth = steps["y"].to_numpy(dtype=float)
+    done = np.searchsorted(steps["date"].to_numpy(), steps["cutoff"].to_numpy(), side="right")
+    first = len(steps) - len(rows)
+    bounds = {}
+    for level in levels:
+        lo, hi = _steer(interval, truth, done, (100.0 - level) / 100.0, how.adaptive)
+        bounds[level] = (lo[first:], hi[first:])
+    return bounds
+
+
+def _steer(
+    interval: Interval, truth: np.ndarray, done: np.ndarray, target: float, adaptive: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each step's interval at the miss rate `target` or (`adaptive`) at the rate ACI
+    steers, a <- a + GAMMA * (target - miss), as each earlier step's truth becomes known
+    (`done[i]`: the steps whose target date is at or before step i's cutoff)."""
+    alpha, lo, hi = target, np.full(len(truth), np.nan), np.full(len(truth), np.nan)
+    seen = 0  # adaptive: steps whose truth is known, and counted
+    for i in range(len(truth)):
+        if adaptive:
+            while seen < min(done[i], i):  # truths known by this cutoff, in order
+                miss = not lo[seen] <= truth[seen] <= hi[seen]
+                alpha = alpha + GAMMA * (target - float(miss))
+                seen += 1
+        bound = interval(i, alpha)
+        if bound is not None:
+            lo[i], hi[i] = bound
+    return lo, hi
+
+
+def _conformal(
+    rows: pd.DataFrame,
+    past: pd.DataFrame,
+    run: str,
+    h: int,
+    how: Method,
+    window: int,
+    vol: pd.Series,
+    spread: Spread | None,
+) -> Interval:
+    """Each row's split-conformal interval at a miss rate: the quantiles of the (scaled)
+    errors known at its cutoff, the last `window` of them, rescaled at its own cutoff."""
     forecast = rows[run].to_numpy(dtype=float)
     errors = _log_ratio(past["y"].to_numpy(dtype=float), past[run].to_numpy(dtype=float))
     scale_rows = np.ones(len(rows))
@@ -182,40 +243,15 @@ def _bounds(
     pools = [
         np.sort(e[np.isfinite(e)]) for e in (errors[a:b] for a, b in zip(start, end, strict=True))
     ]
-    truth = rows["y"].to_numpy(dtype=float)
-    done = np.searchsorted(rows["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
-    bounds = {}
-    for level in levels:
-        target = (100.0 - level) / 100.0
-        alpha, lo, hi = target, np.full(len(rows), np.nan), np.full(len(rows), np.nan)
-        seen = 0  # adaptive: rows whose truth is known, and counted
-        for i, pool in enumerate(pools):
-            if how.adaptive:
-                while seen < min(done[i], i):  # truths known by this cutoff, in order
-                    miss = not lo[seen] <= truth[seen] <= hi[seen]
-                    alpha = alpha + GAMMA * (target - float(miss))
-                    seen += 1
-            q = _quantiles(pool, min(max(alpha, 0.0), 1.0), clip=how.adaptive)
-            if q is not None:
-                lo[i] = forecast[i] * math.exp(q[0] * scale_rows[i])
-                hi[i] = forecast[i] * math.exp(q[1] * scale_rows[i])
-        bounds[level] = (lo, hi)
-    return bounds
 
+    def interval(i: int, alpha: float) -> tuple[float, float] | None:
+        q = _quantiles(pools[i], min(max(alpha, 0.0), 1.0), clip=how.adaptive)
+        if q is None:
+            return None
+        lo, hi = q[0] * scale_rows[i], q[1] * scale_rows[i]
+        return forecast[i] * math.exp(lo), forecast[i] * math.exp(hi)
 
-def _model_bounds(
-    rows: pd.DataFrame, run: str, h: int, levels: tuple[float, ...], spread: Spread
-) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """GARCH's own interval: forecast * exp(q * sigma_h), q the unit innovation's quantiles
-    (for h > 1 the one-day shape stands in for the h-day sum's: an approximation)."""
-    forecast = rows[run].to_numpy(dtype=float)
-    sigma = spread.sigma[h].loc[rows["cutoff"]].to_numpy()
-    bounds = {}
-    for level in levels:
-        tail = (100.0 - level) / 200.0
-        lo_q, hi_q = (spread.quantile(rows["cutoff"], p) for p in (tail, 1.0 - tail))
-        bounds[level] = (forecast * np.exp(lo_q * sigma), forecast * np.exp(hi_q * sigma))
-    return bounds
+    return interval
 
 
 def _quantiles(pool: np.ndarray, alpha: float, clip: bool) -> tuple[float, float] | None:
