@@ -24,7 +24,17 @@ each method on BTC's year ending 2023-05-26 came before it:
 - issue 22's target: a GARCH method that is calibrated and scores at most 0.90.
 `conformal` with 180- and 730-day windows (BTC only, as before) and `scaled-adaptive` (ACI on
 EWMA-scaled errors: does GARCH help, or any volatility scaling?) are measured, not candidates.
-Results go to bench/results/interval_study.json (selection) and interval_study_heldout.json.
+
+Runs so far; the rule has not changed:
+1. Commit 701cd50, where `garch-adaptive` was ACI on GARCH-scaled errors (now `garch-scaled`):
+   it alone was calibrated on both (gaps at h = 1 and 7: 0.92 and 1.08 on BTC, 0.75 and 1.15 on
+   the panel; `adaptive` 1.63 and 2.04, 2.01 and 2.49), but its Winkler score was 1.039x
+   `adaptive`'s on the panel: a calm year's scaled errors times a volatile day's sigma blow up
+   (hi/lo up to 810 for DOGE at 95%, h = 7). That commit's `choose` took it anyway, against the
+   rule's words; the words stand. Results: interval_study_first.json.
+2. `garch-adaptive` became GARCH's own quantiles at a level ACI steers (developed on the same
+   selection data: a second look at it), and every method ran again: interval_study.json.
+Held out (--held-out, once, after the choice): interval_study_heldout.json.
 """
 
 from __future__ import annotations
@@ -129,7 +139,8 @@ def _summary(rows: pd.DataFrame) -> dict[str, float]:
 
 
 def choose(btc: dict, panel: dict) -> tuple[str, list[str]]:
-    """The protocol: the calibrated candidate with the lowest relative Winkler score."""
+    """The protocol: the calibrated candidate with the lowest relative Winkler score, if
+    it beats `adaptive`'s (1); else `adaptive`."""
     names = [f"{m}/{w}" for m, w in CANDIDATES]
     calibrated = [
         name
@@ -137,7 +148,8 @@ def choose(btc: dict, panel: dict) -> tuple[str, list[str]]:
         if all(s["methods"][name][f"gap_h{h}"] <= 2.0 for s in (btc, panel) for h in STEPS)
     ]
     sharpness = {name: panel["methods"][name]["winkler_vs_adaptive"] for name in calibrated}
-    return min(sharpness, key=sharpness.__getitem__, default=f"adaptive/{DAYS}"), calibrated
+    best = min(sharpness, key=sharpness.__getitem__, default=f"adaptive/{DAYS}")
+    return (best if sharpness.get(best, 1.0) < 1.0 else f"adaptive/{DAYS}"), calibrated
 
 
 def show(title: str, methods: dict) -> None:
@@ -199,7 +211,7 @@ def main() -> None:
     show("panel, each series until a year before its end", panel_study["methods"])
     print(f"\ncalibrated on both: {', '.join(calibrated)}\nchosen: {chosen}")
     report = {
-        "protocol": __doc__.split("came before it:")[1].split("Results go to")[0].strip(),
+        "protocol": __doc__.split("came before it:")[1].split("Runs so far")[0].strip(),
         "btc_selection_years": SELECTION_ENDS,
         "btc": btc_study,
         "panel": panel_study,
