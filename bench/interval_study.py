@@ -96,7 +96,7 @@ def score(
 def study(units: dict[str, tuple[pd.Series, str | None]], methods: list[tuple[str, int]]) -> dict:
     """Every method on every unit (a series and its test start): per method, the summary
     of the protocol; per unit, its gaps and relative Winkler scores."""
-    rows, seconds = [], {f"{m}/{w}": 0.0 for m, w in methods}
+    rows, seconds = [], {f"{m}/{w}": {} for m, w in methods}
     for unit, (series, start) in units.items():
         backtests: dict[int, Result] = {}
         for method, window in methods:
@@ -104,7 +104,7 @@ def study(units: dict[str, tuple[pd.Series, str | None]], methods: list[tuple[st
                 backtests[window] = backtest(series, window, start)
             scores, took = score(backtests[window], series, method, window)
             rows.append(scores.assign(unit=unit, method=f"{method}/{window}"))
-            seconds[f"{method}/{window}"] += took
+            seconds[f"{method}/{window}"][unit] = took
         print(f"  {unit}: done", flush=True)
     table = pd.concat(rows, ignore_index=True)
     reference = table[table["method"] == f"adaptive/{DAYS}"]
@@ -113,12 +113,18 @@ def study(units: dict[str, tuple[pd.Series, str | None]], methods: list[tuple[st
     table["Winkler/adaptive"] = table["Winkler"] / table["Winkler adaptive"]
     table["gap"] = (table["cover%"] - table["level"]).abs()
     return {
-        "methods": {m: _summary(part) | {"seconds": seconds[m]} for m, part in _by(table)},
+        "methods": {m: _summary(part) | _cost(seconds[m]) for m, part in _by(table)},
         "per_unit": {
             unit: {m: _summary(p) for m, p in _by(part)}
             for unit, part in table.groupby("unit", sort=False)
         },
     }
+
+
+def _cost(seconds: dict[str, float]) -> dict[str, float]:
+    """`add_intervals`' wall time: in all, and the range over series (or years)."""
+    times = list(seconds.values())
+    return {"seconds": sum(times), "seconds_min": min(times), "seconds_max": max(times)}
 
 
 def _by(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -158,13 +164,14 @@ def show(title: str, methods: dict) -> None:
         f"{'method':>20} {'gap h1':>7} {'gap h7':>7} {'calm-vol':>8} {'Kupiec':>7} {'W/adapt':>8}",
         end="",
     )
-    print(f" {'seconds':>8}")
+    print(f" {'seconds':>8} {'per series':>12}")
     for name, s in methods.items():
         kupiec = 100 * s["share_kupiec_p_above_5pct"]
         print(
             f"{name:>20} {s['gap_h1']:7.2f} {s['gap_h7']:7.2f}"
             f" {s['calm_minus_volatile_coverage']:8.1f} {kupiec:6.0f}%"
             f" {s['winkler_vs_adaptive']:8.3f} {s['seconds']:8.1f}"
+            f" {s['seconds_min']:5.2f}-{s['seconds_max']:<5.2f}"
         )
 
 

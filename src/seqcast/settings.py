@@ -196,9 +196,12 @@ class Evaluation:
     )
     intervals: str = option(
         "adaptive",
-        "How intervals are calibrated on past out-of-sample errors: split conformal over a"
+        "How intervals are made. From past out-of-sample errors: split conformal over a"
         " rolling window, adaptive (conformal whose level the recent misses steer: chosen on"
-        " the selection years, README), or conformal on volatility-scaled errors.",
+        " the selection years, README) or scaled (errors over an EWMA volatility). From a"
+        " GARCH(1,1) on log returns (the stats extra): garch and garch-normal (its own"
+        " Student-t or normal quantiles), garch-adaptive (those at a level the misses steer)"
+        " or garch-scaled (adaptive on errors over GARCH's volatility).",
         choices=INTERVALS,
     )
     calibration_days: int = option(
