@@ -8,9 +8,10 @@ GARCH intervals (intervals.py) scale by it.
 Fits follow a fixed schedule: at every REFIT_EVERY-th price of the series (counted from its
 first), on the last FIT_RETURNS log returns up to that price, by maximum likelihood (the
 `arch` package; normal or Student-t innovations, constant mean). Between refits the fitted
-parameters filter the returns as they arrive, with arch's own recursion and start (a test
-checks them against arch), but without arch's bounds on the variance, which read the whole
-sample given to it: here sigma at c reads prices up to c only, whatever else is asked for.
+parameters filter the returns as they arrive: arch's recursion and forecasts (a test checks
+them against arch's), not arch's fixed-parameter filter, which reads the whole sample it is
+given (its start uses the sample's mean, its variance bounds the sample's range): here sigma
+at c reads prices up to c only, whatever else is asked for.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pandas as pd
 
 from seqcast.errors import Note, SeqcastError
 
-REFIT_EVERY = 30  # prices between fits: about monthly, as the issue measured; a fit is ~25 ms
+REFIT_EVERY = 30  # prices between fits: about monthly, as the issue measured; a fit: 20-45 ms
 FIT_RETURNS = 2500  # the last ~10 years of trading days: the regime at hand, a bounded fit
 MIN_RETURNS = 250  # a year of trading days: with fewer, the fit is mostly noise
 SCALE = 100.0  # returns in percent: the scale arch's optimiser expects
