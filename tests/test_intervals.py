@@ -10,8 +10,10 @@ import pytest
 from seqcast.data.load import Loaded
 from seqcast.errors import SeqcastError
 from seqcast.evaluate.intervals import (
+    METHODS,
     add_intervals,
     check_enough,
+    check_method,
     christoffersen,
     interval_metrics,
     kupiec,
@@ -21,9 +23,11 @@ from seqcast.evaluate.intervals import (
 from seqcast.evaluate.significance import chi2_tail
 from seqcast.experiment import Experiment
 from seqcast.models import registry
-from seqcast.settings import Evaluation
+from seqcast.result import Result
+from seqcast.settings import INTERVALS, Evaluation
 
 from .conftest import random_walk
+from .test_volatility import garch_prices
 
 
 def _table(truth: np.ndarray, forecast: np.ndarray, start: str = "2020-01-01") -> pd.DataFrame:
@@ -192,3 +196,76 @@ def test_refusals_come_before_any_training() -> None:
         _experiment(horizon=45).run(data)
     with pytest.raises(SeqcastError, match="need at least 39 past errors, but the calibration"):
         _experiment(calibration_days=30).run(data)
+
+
+GARCH_METHODS = ["garch", "garch-normal", "garch-adaptive", "garch-scaled"]
+
+
+def test_every_method_is_an_option() -> None:
+    assert tuple(METHODS) == INTERVALS
+
+
+def _garch_rows(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Naive one-step forecasts of a GARCH(1,1)-t price: a calibration year, then 735 days."""
+    series = garch_prices(1500, seed=seed)
+    y, dates = series.to_numpy(), series.index
+    rows = _table(y[400:], y[399:-1], start=str(dates[400].date()))
+    return rows.iloc[:365], rows.iloc[365:].reset_index(drop=True), series
+
+
+def test_garch_intervals_cover_and_are_sharper_where_volatility_clusters() -> None:
+    calibration, table, series = _garch_rows(seed=0)
+    vol = volatility(series)
+    scores = {}
+    for method in ["adaptive", *GARCH_METHODS]:
+        out = add_intervals(table, calibration, ["m"], (80.0, 95.0), method, 365, vol)
+        for level in (80, 95):
+            lo, hi = out[f"m-lo-{level}"].to_numpy(), out[f"m-hi-{level}"].to_numpy()
+            regime = np.full(len(out), "calm")
+            scores[method, level] = interval_metrics(out["y"].to_numpy(), lo, hi, level, regime)
+    for method in ["garch", "garch-adaptive", "garch-scaled"]:
+        for level in (80, 95):
+            assert abs(scores[method, level]["cover%"] - level) < 3, (method, level)
+    for level in (80, 95):  # the width follows the clustered volatility: about 11% narrower
+        assert (
+            scores["garch-adaptive", level]["Winkler"] < 0.93 * scores["adaptive", level]["Winkler"]
+        )
+    # a normal GARCH on Student-t returns: its 80% interval is too wide in the body
+    assert scores["garch-normal", 80]["cover%"] > scores["garch", 80]["cover%"] + 3
+
+
+@pytest.mark.parametrize("method", GARCH_METHODS)
+def test_changing_the_future_moves_no_earlier_garch_interval(method: str) -> None:
+    series = garch_prices(700)
+    changed = series.copy()
+    changed.iloc[-15:] *= 3.0
+    first_changed = changed.index[-15]
+    evaluation = {"test_days": 60, "calibration_days": 120, "horizon": 3, "intervals": method}
+
+    def run(prices: pd.Series) -> Result:
+        settings = Evaluation(levels=(80.0, 95.0), **evaluation)
+        models = {"drift": registry.make("drift")}
+        return Experiment(models, settings).run(Loaded(prices, "yahoo", source="g"))
+
+    before, after = run(series), run(changed)
+    columns = [c for c in before.table.columns if "-lo-" in c or "-hi-" in c]
+    early = before.table["cutoff"] < first_changed
+    pd.testing.assert_frame_equal(before.table.loc[early, columns], after.table.loc[early, columns])
+    assert not np.allclose(before.table.loc[~early, columns], after.table.loc[~early, columns])
+    # the next days' intervals: from the same fits, every row inside the data known
+    assert before.next_days is not None and before.next_days.notna().all().all()
+
+
+def test_garch_needs_positive_prices_and_a_year_of_returns() -> None:
+    zero = garch_prices(700)
+    zero.iloc[30] = 0.0
+    experiment = Experiment({}, Evaluation(test_days=60, levels=(80.0,), intervals="garch"))
+    with pytest.raises(SeqcastError, match=r"^--intervals garch models log returns and needs"):
+        experiment.run(Loaded(zero, "yahoo", source="zero"))
+    with pytest.raises(SeqcastError, match=r"but the price on 2015-01-31 is 0; use"):
+        check_method("garch", zero, 60, 365)
+    short = garch_prices(500)
+    check_method("garch", short, 60, 365)  # reads the test period's cutoffs only
+    check_method("adaptive", zero, 60, 365)
+    with pytest.raises(SeqcastError, match=r"^--intervals garch-adaptive fits GARCH\(1,1\) on at"):
+        check_method("garch-adaptive", short, 60, 365)

@@ -23,7 +23,7 @@ from seqcast.data.load import Loaded, check_length
 from seqcast.errors import SeqcastError
 from seqcast.evaluate import select
 from seqcast.evaluate.backtest import Backtest, Walk, backtest_many, days_since, fit_origins
-from seqcast.evaluate.intervals import check_enough
+from seqcast.evaluate.intervals import check_enough, check_method
 from seqcast.evaluate.metrics import naive_scale
 from seqcast.evaluate.options import Evaluation
 from seqcast.evaluate.stage import evaluate
@@ -243,6 +243,7 @@ class Experiment:
         if evaluation.levels:
             available = calibration_days - evaluation.horizon + 1
             check_enough(evaluation.levels, available, evaluation.horizon)
+            check_method(evaluation.intervals, series, test_days, calibration_days)
         needed = max(f.min_train() for f in forecasters) + test_days + calibration_days
         what = "the window, validation and test period"
         if calibration_days:

@@ -5,7 +5,7 @@ same model run's earlier h-day forecasts whose truth was known by c (their targe
 or before c), made by models not trained on those days (the walk-forward calibration and test
 forecasts), the last `window` of them: split conformal over a rolling window. An error is the
 log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2% error is a
-2% error at $300 and at $70,000) and are asymmetric where the errors are. Three methods:
+2% error at $300 and at $70,000) and are asymmetric where the errors are. The methods:
 
 - `conformal`: the interval is forecast * exp([q_lo, q_hi]) with q_lo, q_hi the
   floor((n + 1) a/2)-th and ceil((n + 1)(1 - a/2))-th smallest of the n errors (a = 1 - level):
@@ -14,6 +14,13 @@ log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2
   a <- a + GAMMA * (1 - level - miss), each time an earlier interval's truth becomes known.
 - `scaled`: errors divided by the trailing volatility at their cutoff (EWMA of squared daily
   log returns, times sqrt(h)), and the interval widened by today's volatility.
+- `garch`, `garch-normal`: no past errors: the GARCH(1,1) model's own quantiles of the h-day
+  log return (Student-t or normal innovations, volatility.py) around the point forecast,
+  forecast * exp(+-z sigma_h).
+- `garch-adaptive`: `garch` at a miss rate ACI steers, from the calibration forecasts on:
+  the model gives the width's shape over time, the misses its level.
+- `garch-scaled`: `adaptive` on errors divided by the (Student-t) GARCH sigma_h at their
+  cutoff, the interval widened by sigma_h at its own (as `scaled` does with the EWMA).
 
 Nothing here reads a value after the cutoff it works for (a test changes the future).
 """
@@ -21,16 +28,42 @@ Nothing here reads a value after the cutoff it works for (a test changes the fut
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
 from seqcast.evaluate.significance import chi2_tail
+from seqcast.evaluate.volatility import Spread, check_history, garch_interval, garch_spread
 from seqcast.vocabulary import interval_columns
 
 GAMMA = 0.005  # ACI's step: Gibbs & Candes' choice for daily data
 DECAY = 0.94  # RiskMetrics' daily EWMA decay for volatility
+
+
+@dataclass(frozen=True)
+class Method:
+    """What an interval method reads."""
+
+    scale: str | None = None  # what errors are divided by: None, "ewma" or "garch"
+    adaptive: bool = False  # ACI steers the level as earlier misses become known
+    model: bool = False  # GARCH's own quantiles instead of past errors'
+    dist: str = "t"  # GARCH's innovations (scale "garch")
+
+
+METHODS = {  # settings.INTERVALS offers these names (a test keeps them equal)
+    "conformal": Method(),
+    "adaptive": Method(adaptive=True),
+    "scaled": Method(scale="ewma"),
+    "garch": Method(scale="garch", model=True),
+    "garch-normal": Method(scale="garch", model=True, dist="normal"),
+    "garch-adaptive": Method(scale="garch", adaptive=True, model=True),
+    "garch-scaled": Method(scale="garch", adaptive=True),
+}
+
+Interval = Callable[[int, float], tuple[float, float] | None]  # (step, miss rate) -> bounds
 
 
 def min_errors(level: float) -> int:
@@ -49,12 +82,23 @@ def check_enough(levels: tuple[float, ...], available: int, horizon: int) -> Non
         )
 
 
+def check_method(method: str, series: pd.Series, test_days: int, calibration_days: int) -> None:
+    """Refuse, before any training, a series the interval method cannot read: GARCH needs
+    positive prices and a year of returns before the first forecast it reads."""
+    how = _method(method)
+    if how.scale == "garch":
+        reads = calibration_days if how.adaptive or not how.model else 0  # past forecasts'
+        check_history(series, len(series) - test_days - reads - 1, method)
+
+
 def volatility(series: pd.Series) -> pd.Series:
     """Trailing daily volatility at each date, from log returns up to and including it
     (NaN until a price has moved: nothing to scale by)."""
     returns = np.log(series).diff().fillna(0.0)
     vol = np.sqrt((returns**2).ewm(alpha=1.0 - DECAY, adjust=False).mean())
-    return vol.where(vol > 0)
+    vol = vol.where(vol > 0)
+    vol.attrs["prices"] = series  # GARCH methods refit on them: add_intervals gets `vol`
+    return vol
 
 
 column_names = interval_columns  # the name every caller of this module knows
@@ -70,21 +114,54 @@ def add_intervals(
     vol: pd.Series,
 ) -> pd.DataFrame:
     """`table` with an interval per run and level. Rows of `table` without a truth (future
-    days) get intervals too; rows of `calibration` only lend their errors."""
+    days) get intervals too; rows of `calibration` only lend their errors. `vol` is
+    `volatility(prices)`: GARCH methods read the prices it carries."""
+    how = _method(method)
     table = table.copy()
     known = pd.concat([calibration, table], ignore_index=True)
     known = known[known["y"].notna()]
+    spread = _spread(how, method, table, known, window, vol)
     for h in sorted(table["h"].unique()):
         targets = table.index[table["h"] == h]
         rows = table.loc[targets].sort_values("cutoff")
         past = known[known["h"] == h].sort_values("date")
         for run in runs:
-            bounds = _bounds(rows, past, run, int(h), levels, method, window, vol)
+            bounds = _bounds(rows, past, run, int(h), levels, how, window, vol, spread)
             for level, (lo, hi) in bounds.items():
                 lo_name, hi_name = column_names(run, level)
                 table.loc[rows.index, lo_name] = lo
                 table.loc[rows.index, hi_name] = hi
     return table
+
+
+def _method(name: str) -> Method:
+    if name not in METHODS:
+        raise SeqcastError(f"--intervals '{name}': choose one of {', '.join(METHODS)}")
+    return METHODS[name]
+
+
+def _spread(
+    how: Method,
+    method: str,
+    table: pd.DataFrame,
+    known: pd.DataFrame,
+    window: int,
+    vol: pd.Series,
+) -> Spread | None:
+    """GARCH forecasts at the cutoffs this call reads: the rows', and (unless the level is
+    fixed) those of the past forecasts that can fall in a row's window."""
+    if how.scale != "garch":
+        return None
+    prices = vol.attrs.get("prices")
+    if prices is None:
+        raise SeqcastError(f"--intervals {method} needs the prices: vol = volatility(prices)")
+    cutoffs = pd.Index(table["cutoff"].unique())
+    horizon = int(table["h"].max())
+    if how.adaptive or not how.model:
+        first = prices.index.get_indexer(cutoffs).min() - window - horizon
+        earlier = known["cutoff"][prices.index.get_indexer(known["cutoff"]) >= first]
+        cutoffs = cutoffs.union(pd.Index(earlier.unique()))
+    return garch_spread(prices, cutoffs, horizon, how.dist, method)
 
 
 def _bounds(
@@ -93,42 +170,87 @@ def _bounds(
     run: str,
     h: int,
     levels: tuple[float, ...],
-    method: str,
+    how: Method,
     window: int,
     vol: pd.Series,
+    spread: Spread | None,
 ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Per level, the (lo, hi) bounds of every row (rows sorted by cutoff)."""
+    """Per level, the (lo, hi) bounds of every row (rows sorted by cutoff, past by date).
+    GARCH's own quantiles steered by ACI start steering on the last `window` earlier
+    forecasts, so that the rows begin at a level forecasts like theirs have earned."""
+    interval: Interval
+    if how.model and spread is not None:
+        earlier = past[past["cutoff"] < rows["cutoff"].min()].iloc[-window:]
+        steps = pd.concat([earlier, rows]) if how.adaptive else rows
+        interval = garch_interval(steps, run, h, spread, 1 / (window + 1) if how.adaptive else 0)
+    else:
+        steps, interval = rows, _conformal(rows, past, run, h, how, window, vol, spread)
+    truth = steps["y"].to_numpy(dtype=float)
+    done = np.searchsorted(steps["date"].to_numpy(), steps["cutoff"].to_numpy(), side="right")
+    first = len(steps) - len(rows)
+    bounds = {}
+    for level in levels:
+        lo, hi = _steer(interval, truth, done, (100.0 - level) / 100.0, how.adaptive)
+        bounds[level] = (lo[first:], hi[first:])
+    return bounds
+
+
+def _steer(
+    interval: Interval, truth: np.ndarray, done: np.ndarray, target: float, adaptive: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each step's interval at the miss rate `target` or (`adaptive`) at the rate ACI
+    steers, a <- a + GAMMA * (target - miss), as each earlier step's truth becomes known
+    (`done[i]`: the steps whose target date is at or before step i's cutoff)."""
+    alpha, lo, hi = target, np.full(len(truth), np.nan), np.full(len(truth), np.nan)
+    seen = 0  # adaptive: steps whose truth is known, and counted
+    for i in range(len(truth)):
+        if adaptive:
+            while seen < min(done[i], i):  # truths known by this cutoff, in order
+                miss = not lo[seen] <= truth[seen] <= hi[seen]
+                alpha = alpha + GAMMA * (target - float(miss))
+                seen += 1
+        bound = interval(i, alpha)
+        if bound is not None:
+            lo[i], hi[i] = bound
+    return lo, hi
+
+
+def _conformal(
+    rows: pd.DataFrame,
+    past: pd.DataFrame,
+    run: str,
+    h: int,
+    how: Method,
+    window: int,
+    vol: pd.Series,
+    spread: Spread | None,
+) -> Interval:
+    """Each row's split-conformal interval at a miss rate: the quantiles of the (scaled)
+    errors known at its cutoff, the last `window` of them, rescaled at its own cutoff."""
     forecast = rows[run].to_numpy(dtype=float)
     errors = _log_ratio(past["y"].to_numpy(dtype=float), past[run].to_numpy(dtype=float))
     scale_rows = np.ones(len(rows))
-    if method == "scaled":
+    if how.scale == "ewma":
         errors = errors / (vol.loc[past["cutoff"]].to_numpy() * math.sqrt(h))
         scale_rows = vol.loc[rows["cutoff"]].to_numpy() * math.sqrt(h)
+    elif spread is not None:  # past cutoffs outside every window have no sigma: NaN
+        errors = errors / spread.sigma[h].reindex(past["cutoff"]).to_numpy()
+        scale_rows = spread.sigma[h].loc[rows["cutoff"]].to_numpy()
     # errors known at each row's cutoff: the last `window` target dates at or before it
     end = np.searchsorted(past["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
     start = np.maximum(end - window, 0)
     pools = [
         np.sort(e[np.isfinite(e)]) for e in (errors[a:b] for a, b in zip(start, end, strict=True))
     ]
-    truth = rows["y"].to_numpy(dtype=float)
-    done = np.searchsorted(rows["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
-    bounds = {}
-    for level in levels:
-        target = (100.0 - level) / 100.0
-        alpha, lo, hi = target, np.full(len(rows), np.nan), np.full(len(rows), np.nan)
-        seen = 0  # adaptive: rows whose truth is known, and counted
-        for i, pool in enumerate(pools):
-            if method == "adaptive":
-                while seen < min(done[i], i):  # truths known by this cutoff, in order
-                    miss = not lo[seen] <= truth[seen] <= hi[seen]
-                    alpha = alpha + GAMMA * (target - float(miss))
-                    seen += 1
-            q = _quantiles(pool, min(max(alpha, 0.0), 1.0), clip=method == "adaptive")
-            if q is not None:
-                lo[i] = forecast[i] * math.exp(q[0] * scale_rows[i])
-                hi[i] = forecast[i] * math.exp(q[1] * scale_rows[i])
-        bounds[level] = (lo, hi)
-    return bounds
+
+    def interval(i: int, alpha: float) -> tuple[float, float] | None:
+        q = _quantiles(pools[i], min(max(alpha, 0.0), 1.0), clip=how.adaptive)
+        if q is None:
+            return None
+        lo, hi = q[0] * scale_rows[i], q[1] * scale_rows[i]
+        return forecast[i] * math.exp(lo), forecast[i] * math.exp(hi)
+
+    return interval
 
 
 def _quantiles(pool: np.ndarray, alpha: float, clip: bool) -> tuple[float, float] | None:

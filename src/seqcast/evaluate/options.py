@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from seqcast.errors import SeqcastError
 from seqcast.options import check_choices, level_list, option, seed_list
 
-INTERVALS = ("conformal", "adaptive", "scaled")
+INTERVALS = (
+    "conformal",
+    "adaptive",
+    "scaled",
+    "garch",
+    "garch-normal",
+    "garch-adaptive",
+    "garch-scaled",
+)
 MAX_HORIZON = 90
 
 
@@ -29,9 +37,12 @@ class Evaluation:
     )
     intervals: str = option(
         "adaptive",
-        "How intervals are calibrated on past out-of-sample errors: split conformal over a"
+        "How intervals are made. From past out-of-sample errors: split conformal over a"
         " rolling window, adaptive (conformal whose level the recent misses steer: chosen on"
-        " the selection years, README), or conformal on volatility-scaled errors.",
+        " the selection years, README) or scaled (errors over an EWMA volatility). From a"
+        " GARCH(1,1) on log returns (the stats extra): garch and garch-normal (its own"
+        " Student-t or normal quantiles), garch-adaptive (those at a level the misses steer)"
+        " or garch-scaled (adaptive on errors over GARCH's volatility).",
         choices=INTERVALS,
     )
     calibration_days: int = option(

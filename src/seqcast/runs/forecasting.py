@@ -112,5 +112,3 @@ def read_run_data(result: Result, data: str | Path | None = None) -> Loaded:
             stacklevel=2,
         )
     return loaded
-
-

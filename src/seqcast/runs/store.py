@@ -172,7 +172,9 @@ def _read_run(directory: Path, settings: dict[str, Any]) -> Result:
     fitted = {c: _load_model(directory / "models", c, digests) for c in settings["runs"]}
     for label, selection in settings.get("selections", {}).items():
         for column in settings["columns"][label]:  # a selector forecasts through its candidates
-            fitted[column].use({c: fitted[c] for c in selection["columns"]}, fitted[column].choices_)
+            fitted[column].use(
+                {c: fitted[c] for c in selection["columns"]}, fitted[column].choices_
+            )
     scores = legacy.with_holm_p(_read_scores(directory / "scores.csv"))
     intervals = None
     if (directory / "intervals.csv").is_file():
@@ -180,9 +182,7 @@ def _read_run(directory: Path, settings: dict[str, Any]) -> Result:
     results = read_json(directory / "results.json")
     verdicts = {int(h): text for h, text in (results.get("verdict") or {}).items()}
     next_days = _next_days(results.get("next"))
-    return Result(
-        settings, table, scores, fitted, {}, calibration, intervals, next_days, verdicts
-    )
+    return Result(settings, table, scores, fitted, {}, calibration, intervals, next_days, verdicts)
 
 
 def _read_scores(path: Path) -> pd.DataFrame:
@@ -253,5 +253,3 @@ def restore(meta: Any, arrays: dict[str, Any], where: Path) -> Any:
 def _file_name(column: str) -> str:
     """A column name as a portable file name ('ma:7' -> 'ma_7')."""
     return re.sub(r"[^\w.@-]", "_", column)
-
-
