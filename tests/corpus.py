@@ -88,6 +88,48 @@ def generic(s: pd.Series) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+def _european(value: float, thousands: str = ".") -> str:
+    """27591.38 -> '27.591,38' (Excel in Germany, Italy, Spain...)."""
+    return f"{value:,.2f}".replace(",", "_").replace(".", ",").replace("_", thousands)
+
+
+def google_sheets(s: pd.Series) -> bytes:
+    """Sheets in a decimal-comma locale: commas between fields, so each number is quoted;
+    the automatic format drops trailing zeros ('27591,4' beside '27591,38', '27591')."""
+    rows = ["Date,Open,High,Low,Close,Volume"]
+    for day, c in s.items():
+        cell = f"{c:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+        rows.append(f'{day:%Y-%m-%d},"{cell}","{cell}","{cell}","{cell}",1000')
+    return ("\n".join(rows) + "\n").encode()
+
+
+def european_excel(s: pd.Series) -> bytes:
+    """Excel's CSV in Germany: semicolons, decimal commas, thousands points, DD.MM.YYYY;
+    the volume ('1.000') alone could be read either way, the prices tell."""
+    rows = ["Date;Open;High;Low;Close;Volume"]
+    for day, c in s.iloc[::-1].items():
+        cell = _european(c)
+        rows.append(f"{day:%d.%m.%Y};{cell};{cell};{cell};{cell};1.000")
+    return ("\r\n".join(rows) + "\r\n").encode("cp1252")
+
+
+def excel_unicode_text(s: pd.Series) -> bytes:
+    """Excel's "Unicode text" (US): UTF-16 with a byte-order mark, tabs, CRLF, M/D/YYYY
+    dates and numbers as displayed ('27,591.38')."""
+    rows = ["Date\tOpen\tHigh\tLow\tClose\tVolume"]
+    for day, c in s.items():
+        rows.append(
+            f"{day.month}/{day.day}/{day.year}\t{c:,.2f}\t{c:,.2f}\t{c:,.2f}\t{c:,.2f}\t1,000"
+        )
+    return ("\r\n".join(rows) + "\r\n").encode("utf-16")
+
+
+def tab_separated(s: pd.Series) -> bytes:
+    rows = ["Date\tClose\tVolume"]
+    rows += [f"{day:%Y-%m-%d}\t{c!r}\t12" for day, c in s.items()]
+    return ("\n".join(rows) + "\n").encode()
+
+
 def parquet(s: pd.Series) -> bytes:
     frame = pd.DataFrame({"Date": s.index, "Close": s.to_numpy(), "Volume": 1000})
     buffer = io.BytesIO()
@@ -118,4 +160,9 @@ LAYOUT_FILES = {
     "parquet": (parquet, "prices.parquet", {}, "yahoo"),
     "gzip": (lambda s: gz(yahoo(s)), "prices.csv.gz", {}, "yahoo"),
     "zip": (lambda s: zipped(yahoo(s)), "prices.zip", {}, "yahoo"),
+    "google-sheets": (google_sheets, "Sheet1.csv", {}, "yahoo"),
+    "european-excel": (european_excel, "Kurse.csv", {}, "yahoo"),
+    "excel-unicode-text": (excel_unicode_text, "prices.txt", {}, "yahoo"),
+    "utf16-no-mark": (lambda s: excel_unicode_text(s)[2:], "prices.txt", {}, "yahoo"),
+    "tab-separated": (tab_separated, "prices.tsv", {}, "yahoo"),
 }

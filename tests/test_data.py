@@ -120,8 +120,9 @@ def test_a_file_without_weekend_rows_is_on_trading_days(tmp_path: Path) -> None:
     ]
     nxt = NaiveForecaster().fit(loaded.series).forecast(loaded.series, 3)
     assert [str(d.date()) for d in nxt.index] == ["2021-05-03", "2021-05-04", "2021-05-05"]
-    every_day = read_prices(_stock_csv(tmp_path), LoadOptions(calendar="daily", max_gap=9))
-    assert every_day.calendar == "daily" and len(every_day.series) == 61  # weekends filled
+    # forced to every day, its weekends would be 28% invented closes: refused, not filled
+    with pytest.raises(SeqcastError, match=r"17 of 61 days \(28%\) have no row.*--gaps drop"):
+        read_prices(_stock_csv(tmp_path), LoadOptions(calendar="daily", max_gap=9))
 
 
 def test_holidays_follow_the_gap_policy(tmp_path: Path) -> None:

@@ -72,6 +72,9 @@ class LoadOptions:
 
     format: str = option("auto", "Force a file layout.", choices=FORMATS)
     date_col: str | None = option(None, "Time-stamp column, for files no layout describes.")
+    date_format: str | None = option(
+        None, "How the dates are written (strftime), e.g. %d/%m/%Y.", shown="recognised"
+    )
     target: str | None = option(
         None, "Column to forecast.", flag="--target", shown="the layout's price column"
     )

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.data.layouts import FORMATS, LAYOUTS, Layout, detect
+from seqcast.data.text import decode, sniff
 from seqcast.errors import SeqcastError
 
 
@@ -29,6 +30,7 @@ class RawTable:
     lines: np.ndarray  # the file line (or Parquet row) of each frame row
     unit: str  # "line" for text files, "row" for Parquet
     sha256: str  # of the file's bytes
+    separator: str = ","  # between fields: ';' suggests decimal commas (European Excel)
 
 
 def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> RawTable:
@@ -38,12 +40,14 @@ def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> Ra
     if not path.is_file():
         raise SeqcastError(f"{path}: file not found; give the price file with --data")
     data = path.read_bytes()
+    separator = ","
     if data[:4] == b"PAR1":
         frame, skip, unit = _read_parquet(path, data), 0, "row"
     else:
-        text = _decode(path, _decompress(path, data))
-        skip = _preamble_lines(text)
-        frame, unit = _read_csv(path, text, skip), "line"
+        text = decode(path, _decompress(path, data))
+        dialect = sniff(text)
+        separator, skip = dialect.separator, dialect.header
+        frame, unit = _read_csv(path, text, skip, separator), "line"
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise SeqcastError(f"{path}: no data rows")
@@ -52,7 +56,7 @@ def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> Ra
         layout = dataclasses.replace(layout, date_col=date_col)
     first = skip + 2 if unit == "line" else 1  # the header is on line skip + 1
     digest = hashlib.sha256(data).hexdigest()
-    return RawTable(layout, frame, np.arange(len(frame)) + first, unit, digest)
+    return RawTable(layout, frame, np.arange(len(frame)) + first, unit, digest, separator)
 
 
 BIG = 20_000_000  # bytes: from here on, intraday files take the numeric path below
@@ -166,28 +170,11 @@ def _decompress(path: Path, data: bytes) -> bytes:
     return data
 
 
-def _decode(path: Path, data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise SeqcastError(f"{path}: binary data, not a CSV or Parquet file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SeqcastError(
-            f"{path}: byte {exc.start} is not UTF-8 text; save the file as UTF-8 CSV"
-        ) from None
-
-
-def _preamble_lines(text: str) -> int:
-    """Lines before the header: a first line without commas (CryptoDataDownload's address)
-    above one with them."""
-    head = text.split("\n", 2)
-    return 1 if len(head) > 1 and "," not in head[0] and "," in head[1] else 0
-
-
-def _read_csv(path: Path, text: str, skip: int) -> pd.DataFrame:
+def _read_csv(path: Path, text: str, skip: int, separator: str) -> pd.DataFrame:
     try:
         return pd.read_csv(
             io.StringIO(text),
+            sep=separator,
             skiprows=skip,
             dtype=str,
             keep_default_na=False,
