@@ -9,7 +9,7 @@ from seqcast.data.load import DataWarning, check_length, load_prices
 from seqcast.errors import SeqcastError
 from seqcast.settings import LoadOptions
 
-from .conftest import write_yahoo_csv
+from .conftest import BTC, shared_file, write_yahoo_csv
 
 
 def test_loads_yahoo_csv_as_dated_float_series(price_csv: Path, series: pd.Series) -> None:
@@ -186,12 +186,13 @@ def test_open_high_low_and_volume_come_along(price_csv: Path, series: pd.Series)
     np.testing.assert_allclose(loaded.frame["high"], series.to_numpy() * 1.02, rtol=1e-6)
 
 
-def test_the_embedded_dataset_is_the_reference_file_compressed(btc_csv: Path) -> None:
+def test_the_embedded_dataset_is_the_reference_file_compressed() -> None:
     import gzip
     import hashlib
 
     from seqcast.data.datasets import BITCOIN, load_bitcoin
 
+    btc_csv = shared_file(BTC)
     raw = gzip.decompress(BITCOIN.read_bytes())
     assert raw == btc_csv.read_bytes()
     assert hashlib.sha256(raw).hexdigest() == (
