@@ -140,3 +140,12 @@ def test_a_preamble_line_above_a_semicolon_header(tmp_path: Path) -> None:
     np.testing.assert_array_equal(
         loaded.series.index, pd.DatetimeIndex(DAYS, name="date").to_numpy()
     )
+
+
+@pytest.mark.parametrize("broken", [0, 2])  # the first data row, or a later one
+def test_unquoted_decimal_commas_split_a_number_and_are_refused(tmp_path: Path, broken: int):
+    cells = ["27591.38", "27591.40", "27650.00"]
+    cells[broken] = "27591,38"  # two fields where the header has one
+    path = _file(tmp_path, ["Date,Close", *_rows(DAYS, cells)])
+    with pytest.raises(SeqcastError, match=f"line {broken + 2}.*must be quoted, or the fields"):
+        read_prices(path)

@@ -171,8 +171,11 @@ def _decompress(path: Path, data: bytes) -> bytes:
 
 
 def _read_csv(path: Path, text: str, skip: int, separator: str) -> pd.DataFrame:
+    hint = ""
+    if separator == ",":  # '2023-04-17,27591,38': a decimal comma splits an unquoted number
+        hint = "; a number with a decimal comma must be quoted, or the fields separated by ';'"
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text),
             sep=separator,
             skiprows=skip,
@@ -183,7 +186,13 @@ def _read_csv(path: Path, text: str, skip: int, separator: str) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SeqcastError(f"{path}: not a readable CSV ({reason})") from None
+        extra = hint if "fields in line" in reason else ""
+        raise SeqcastError(f"{path}: not a readable CSV ({reason}){extra}") from None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra field as an index
+        raise SeqcastError(
+            f"{path}: line {skip + 2} has more fields than the header ({len(frame.columns)}){hint}"
+        )
+    return frame
 
 
 def _read_parquet(path: Path, data: bytes) -> pd.DataFrame:
