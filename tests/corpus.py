@@ -166,3 +166,49 @@ LAYOUT_FILES = {
     "utf16-no-mark": (lambda s: excel_unicode_text(s)[2:], "prices.txt", {}, "yahoo"),
     "tab-separated": (tab_separated, "prices.tsv", {}, "yahoo"),
 }
+
+
+# Watch-lists: several series in one file, as the tools people use write them.
+FIELDS = ("Close", "High", "Low", "Open", "Volume")
+
+
+def yfinance(frames: dict[str, pd.Series], group_by: str = "column") -> bytes:
+    """`yf.download(tickers).to_csv()` as yfinance writes it today: a header line of
+    fields, one of tickers (swapped with group_by='ticker'), then 'Date,,,'."""
+    tickers = list(frames)
+    if group_by == "column":
+        pairs = [(f, t) for f in FIELDS for t in tickers]
+        top = ["Price", *(f for f, _ in pairs)], ["Ticker", *(t for _, t in pairs)]
+    else:
+        pairs = [(f, t) for t in tickers for f in FIELDS]
+        top = ["Ticker", *(t for _, t in pairs)], ["Price", *(f for f, _ in pairs)]
+    rows = [",".join(top[0]), ",".join(top[1]), "Date" + "," * len(pairs)]
+    days = sorted(set().union(*(s.index for s in frames.values())))
+    for day in days:
+        cells = []
+        for field, name in pairs:
+            value = frames[name].get(day)
+            cells.append(
+                "" if value is None else "1000" if field == "Volume" else repr(float(value))
+            )
+        rows.append(f"{day:%Y-%m-%d}," + ",".join(cells))
+    return ("\n".join(rows) + "\n").encode()
+
+
+def wide(frames: dict[str, pd.Series]) -> bytes:
+    table = pd.DataFrame(frames)
+    table.index.name = "Date"
+    return table.to_csv(float_format="%.10g").encode()
+
+
+def long_table(frames: dict[str, pd.Series], fmt: str = "csv") -> bytes:
+    """Nixtla's long format: unique_id, ds, y."""
+    table = pd.concat(
+        pd.DataFrame({"unique_id": name, "ds": s.index, "y": s.to_numpy()})
+        for name, s in frames.items()
+    )
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        table.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    return table.to_csv(index=False, date_format="%Y-%m-%d").encode()

@@ -95,9 +95,10 @@ class LoadOptions:
     )
     calendar: str = option(
         "auto",
-        "Which days the series has: every day, or trading days (no weekends; holidays are"
-        " gaps). auto: trading when the file has no weekend rows.",
-        choices=("auto", "daily", "trading"),
+        "Which days the series has: daily (every day), trading (weekdays; the rows are the"
+        " sessions, holidays not filled) or an exchange code (XNYS, XTAI...: its sessions;"
+        " only a missing session is a gap). auto: trading when almost no row is on a weekend,"
+        " the exchange from the ticker (.TW, ^GSPC, AAPL).",
     )
 
     def __post_init__(self) -> None:

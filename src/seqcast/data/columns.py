@@ -51,7 +51,7 @@ def _guess_price(path: Path, raw: RawTable, date_col: str) -> str:
         raise SeqcastError(
             f"{path}: several price columns ({', '.join(named)}); choose one with --target"
         )
-    numeric = [c for c in others if np.isfinite(_lenient(raw.frame[c].head(50))).mean() > 0.9]
+    numeric = [c for c in others if np.isfinite(lenient(raw.frame[c].head(50))).mean() > 0.9]
     if len(numeric) == 1:
         return numeric[0]
     listed = ", ".join(numeric) if numeric else "none"
@@ -84,7 +84,7 @@ def ohlcv(columns: pd.Index, taken: set[str]) -> dict[str, str]:
     return found
 
 
-def _lenient(cells: pd.Series) -> np.ndarray:
+def lenient(cells: pd.Series) -> np.ndarray:
     """Numbers of a column, for telling numeric columns apart (NaN where unsure)."""
     reading = read_column(cells)
     return (

@@ -1,6 +1,6 @@
-"""Parsed rows to one row per day of the series' calendar: sorted, intraday rows combined,
-duplicates resolved, weekends of a trading-day series left out, gaps filled (within limits)
-or left out, every repair stated in `notes`."""
+"""Parsed rows to one row per day: sorted, intraday rows combined, duplicates resolved, and
+the days a calendar expects filled (within limits), left out or refused; every repair
+stated in `notes`. Which days are expected is calendar.py's and trading.py's to say."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seqcast.data import calendar as calendars
 from seqcast.errors import SeqcastError
 from seqcast.settings import LoadOptions
 
@@ -74,55 +73,38 @@ def dedupe(
     return frame[kept], lines[kept]
 
 
-def trading_days(
-    frame: pd.DataFrame, lines: np.ndarray, unit: str, chosen: str, notes: list[str]
-) -> pd.DataFrame:
-    """A trading-day series: weekends are not days of it. A stray weekend row (a few in a
-    file of weekdays, under calendar.WEEKEND_SHARE) is left out, saying which."""
-    weekend = frame.index.day_of_week >= 5
-    count = int(weekend.sum())
-    how = "--calendar trading" if chosen == "trading" else "no weekend rows"
-    if count and chosen == "auto":
-        how = f"{count} of {len(frame)} rows on a weekend"
-    notes.append(f"trading-day calendar ({how}): weekends are not filled in")
-    if count:
-        first = int(np.flatnonzero(weekend)[0])
-        notes.append(
-            f"left out {count} weekend row{'s' if count > 1 else ''} (first: {unit}"
-            f" {lines[first]}, {frame.index[first].date()}); --calendar daily keeps them"
-            " and fills every weekend"
-        )
-    return frame[~weekend]
-
-
 def fill_gaps(
-    path: Path, frame: pd.DataFrame, calendar: str, options: LoadOptions, notes: list[str]
+    path: Path,
+    frame: pd.DataFrame,
+    expected: pd.DatetimeIndex,
+    unit: str,
+    options: LoadOptions,
+    notes: list[str],
 ) -> pd.DataFrame:
-    if frame.empty:
-        raise SeqcastError(f"{path}: no usable rows")
-    expected = calendars.expected_days(frame.index[0], frame.index[-1], calendar)
+    """`frame` with a row for each of the `expected` days (every day, or an exchange's
+    sessions): missing ones carried forward from the last price (--gaps ffill, within
+    --max-gap and MAX_INVENTED), left out (drop) or refused (error)."""
     present = expected.isin(frame.index)
     missing = int((~present).sum())
-    unit = "trading days" if calendar == "trading" else "days"
     if missing == 0 or options.gaps == "drop":
         if missing:
             notes.append(f"{missing} missing {unit} left out (--gaps drop): windows skip them")
         return frame
     runs = np.diff(np.flatnonzero(np.r_[True, present, True])) - 1
     longest = int(runs.max())
-    start = _gap_start(expected, present, longest)
+    start = gap_start(expected, present, longest)
     if options.gaps == "error" or longest > options.max_gap:
         raise SeqcastError(
             f"{path}: {longest} {unit} missing from {start.date()}"
             f" ({missing} missing in all); allow filling with --gaps ffill --max-gap {longest},"
             " or --gaps drop"
         )
-    check_invented(path, missing, len(expected), unit, options)
+    check_invented(path, missing, len(expected.union(frame.index)), unit, options)
     notes.append(
         f"filled {missing} missing {unit} with the last known price (longest gap {longest}"
         f" {unit}, from {start.date()})"
     )
-    full = frame.reindex(expected)
+    full = frame.reindex(frame.index.union(expected))
     price = full.columns[0]
     full[price] = full[price].ffill()
     for column in full.columns[1:]:  # an invented day: no trades, the last price all day
@@ -147,7 +129,7 @@ def check_invented(path: Path, missing: int, days: int, unit: str, options: Load
     )
 
 
-def _gap_start(expected: pd.DatetimeIndex, present: np.ndarray, longest: int) -> pd.Timestamp:
+def gap_start(expected: pd.DatetimeIndex, present: np.ndarray, longest: int) -> pd.Timestamp:
     """The first day of the first run of `longest` missing days."""
     run = 0
     for i, here in enumerate(present):

@@ -40,21 +40,24 @@ def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> Ra
     if not path.is_file():
         raise SeqcastError(f"{path}: file not found; give the price file with --data")
     data = path.read_bytes()
-    separator = ","
+    separator, names = ",", ()  # names: from a header of several lines (yfinance)
     if data[:4] == b"PAR1":
         frame, skip, unit = _read_parquet(path, data), 0, "row"
     else:
         text = decode(path, _decompress(path, data))
         dialect = sniff(text)
-        separator, skip = dialect.separator, dialect.header
-        frame, unit = _read_csv(path, text, skip, separator), "line"
+        separator, names = dialect.separator, dialect.names  # type: ignore[assignment]
+        skip = dialect.header + dialect.header_lines - 1
+        frame, unit = _read_csv(path, text, skip, separator, names), "line"
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise SeqcastError(f"{path}: no data rows")
     layout = LAYOUTS[fmt] if fmt != "auto" else detect(frame.columns)
+    if names and fmt == "auto":
+        layout = LAYOUTS["yfinance"]
     if date_col:
         layout = dataclasses.replace(layout, date_col=date_col)
-    first = skip + 2 if unit == "line" else 1  # the header is on line skip + 1
+    first = skip + 2 if unit == "line" else 1  # the header ends on line skip + 1
     digest = hashlib.sha256(data).hexdigest()
     return RawTable(layout, frame, np.arange(len(frame)) + first, unit, digest, separator)
 
@@ -170,7 +173,9 @@ def _decompress(path: Path, data: bytes) -> bytes:
     return data
 
 
-def _read_csv(path: Path, text: str, skip: int, separator: str) -> pd.DataFrame:
+def _read_csv(
+    path: Path, text: str, skip: int, separator: str, names: tuple[str, ...] = ()
+) -> pd.DataFrame:
     hint = ""
     if separator == ",":  # '2023-04-17,27591,38': a decimal comma splits an unquoted number
         hint = "; a number with a decimal comma must be quoted, or the fields separated by ';'"
@@ -178,7 +183,9 @@ def _read_csv(path: Path, text: str, skip: int, separator: str) -> pd.DataFrame:
         frame = pd.read_csv(
             io.StringIO(text),
             sep=separator,
-            skiprows=skip,
+            skiprows=skip + 1 if names else skip,
+            header=None if names else "infer",
+            names=list(names) if names else None,
             dtype=str,
             keep_default_na=False,
             skipinitialspace=True,

@@ -20,8 +20,10 @@ import pandas as pd
 from seqcast.data import calendar as calendars
 from seqcast.data import days
 from seqcast.data.columns import find_columns
-from seqcast.data.formats import RawTable, find_column, read_intraday, read_table
+from seqcast.data.formats import read_intraday, read_table
 from seqcast.data.parse import drop_empty_rows, parse
+from seqcast.data.tables import Part, split, ticker
+from seqcast.data.trading import trading_series
 from seqcast.errors import Note, SeqcastError
 from seqcast.settings import LoadOptions
 
@@ -39,7 +41,7 @@ class Loaded:
     sha256: str = ""  # of the file's bytes, so a report names exactly what was read
     options: LoadOptions = field(default_factory=LoadOptions)  # how it was read
     frame: pd.DataFrame | None = None  # open, high, low, volume where the file has them
-    calendar: str = "daily"  # every day, or trading days (data/calendar.py)
+    calendar: str = "daily"  # every day, trading days, or an exchange's sessions ("XNYS")
     name: str = "series"  # what tables call it among several: the file's stem, or its symbol
 
     def warn(self) -> None:
@@ -81,8 +83,16 @@ def read_prices(path: str | Path, options: LoadOptions | None = None) -> Loaded:
     fast = read_intraday(path, options.format, options.target)
     if fast is not None:  # a large intraday file, already numbers: no line-by-line checks
         lines = np.arange(len(fast.frame))
-        return _daily(path, fast.frame, lines, "row", fast.layout, fast.sha256, options, fast.notes)
-    return _from_table(path, read_table(path, options.format, options.date_col), options)
+        source = Source(path, "row", fast.layout, fast.sha256, ticker(path))
+        return _daily(source, fast.frame, lines, options, fast.notes)
+    parts = split(path, read_table(path, options.format, options.date_col), options)
+    if len(parts) > 1:
+        names = ", ".join(p.name for p in parts[:5]) + (", ..." if len(parts) > 5 else "")
+        raise SeqcastError(
+            f"{path}: holds {len(parts)} series ({names}); read them all as a watch-list,"
+            " or one with --target / a file of its own"
+        )
+    return load_part(path, parts[0])
 
 
 def read_many(path: str | Path, options: LoadOptions) -> list[Loaded]:
@@ -90,66 +100,64 @@ def read_many(path: str | Path, options: LoadOptions) -> list[Loaded]:
     asset column), each loaded, checked and repaired as a file of its own."""
     path = Path(path)
     raw = read_table(path, options.format, options.date_col)
-    column = find_column(raw.frame.columns, options.series_col or "")
-    if column is None:
-        raise SeqcastError(
-            f"{path}: no column '{options.series_col}' (columns are:"
-            f" {', '.join(raw.frame.columns)}); choose the series column with --series-col"
-        )
-    names = raw.frame[column].str.strip()
-    loaded = []
-    for name in dict.fromkeys(names):  # in the order the file first names them
-        rows = (names == name).to_numpy()
-        part = dataclasses.replace(
-            raw,
-            frame=raw.frame[rows].drop(columns=[column]).reset_index(drop=True),
-            lines=raw.lines[rows],
-        )
-        one = _from_table(path, part, options)
-        one.name = str(name)
-        loaded.append(one)
-    return loaded
+    return [load_part(path, part) for part in split(path, raw, options)]
 
 
-def _from_table(path: Path, raw: RawTable, options: LoadOptions) -> Loaded:
+def load_part(path: Path, part: Part) -> Loaded:
+    """One series of a file (or the whole file), loaded as a file of its own."""
+    raw, options = part.raw, part.options
+    assert raw is not None, "a part read whole goes to read_prices"
     notes: list[str] = []
     date_col, target_col = find_columns(path, raw, options)
     raw = drop_empty_rows(raw, date_col, notes)
+    if raw.frame.empty:
+        raise SeqcastError(f"{path}: column '{target_col}' has no values")
     frame, raw = parse(path, raw, date_col, target_col, options, notes)
-    return _daily(path, frame, raw.lines, raw.unit, raw.layout.name, raw.sha256, options, notes)
+    source = Source(path, raw.unit, raw.layout.name, raw.sha256, part.name)
+    return _daily(source, frame, raw.lines, options, notes)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a series' rows come from."""
+
+    path: Path
+    unit: str  # "line" or "row": what the row numbers in notes count
+    layout: str
+    sha256: str
+    name: str  # the series' ticker: exchanges are inferred from it
 
 
 def _daily(
-    path: Path,
-    frame: pd.DataFrame,
-    lines: np.ndarray,
-    unit: str,
-    layout: str,
-    digest: str,
-    options: LoadOptions,
-    notes: list[str],
+    source: Source, frame: pd.DataFrame, lines: np.ndarray, options: LoadOptions, notes: list[str]
 ) -> Loaded:
     """Parsed rows -> one row per day of the calendar: sorted, daily, deduplicated, gaps
     repaired (each repair stated in `notes`)."""
+    path, unit = source.path, source.unit
     frame, lines = days.sort(frame, lines, notes)
     frame, lines = days.to_daily(frame, lines, notes)
     frame, lines = days.dedupe(path, frame, lines, unit, options.duplicates, notes)
+    if frame.empty:
+        raise SeqcastError(f"{path}: no usable rows")
     calendar = calendars.detect(frame.index) if options.calendar == "auto" else options.calendar
-    if calendar == "trading":
-        frame = days.trading_days(frame, lines, unit, options.calendar, notes)
-    frame = days.fill_gaps(path, frame, calendar, options, notes)
+    if calendar == "daily":
+        every_day = pd.date_range(frame.index[0], frame.index[-1], freq="D")
+        frame = days.fill_gaps(path, frame, every_day, "days", options, notes)
+    else:
+        frame, calendar = trading_series(path, frame, lines, unit, options, source.name, notes)
     frame.index.name = "date"
     series, others = frame.iloc[:, 0], frame.iloc[:, 1:]
+    series.attrs["calendar"] = calendar  # travels with the series: forecasts are dated on it
     return Loaded(
         series,
-        layout,
+        source.layout,
         notes,
         str(path),
-        digest,
+        source.sha256,
         options,
         others if len(others.columns) else None,
         calendar,
-        name=path.name.split(".")[0],
+        name=source.name,
     )
 
 

@@ -16,13 +16,15 @@ from seqcast.data.numbers import parse_numbers, read_column
 from seqcast.errors import SeqcastError
 from seqcast.settings import LoadOptions
 
+EMPTY = ["", "null", "nan", "none", "-"]  # a cell without a value, as exporters write it
+
 
 def drop_empty_rows(raw: RawTable, date_col: str, notes: list[str]) -> RawTable:
     """Rows with a date but no values (Yahoo's all-'null' days, minutes without trades in
     intraday files, blank lines) are missing data, not errors."""
     values = raw.frame.drop(columns=[date_col])
     cells = values.apply(lambda c: c.str.strip().str.lower())
-    empty = cells.isin(["", "null", "nan", "none", "-"]).all(axis=1).to_numpy()
+    empty = cells.isin(EMPTY).all(axis=1).to_numpy()
     if not empty.any():
         return raw
     notes.append(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from seqcast.errors import SeqcastError
@@ -22,6 +22,14 @@ class Dialect:
     separator: str
     header: int  # lines above the header (0: the header is the first line)
     columns: int  # fields in the header
+    names: tuple[str, ...] = ()  # column names read from several header lines (yfinance)
+    header_lines: int = 1  # lines the header takes
+
+
+# yfinance's `download(...).to_csv()`: 'Price,Close,...' / 'Ticker,BTC-USD,...' / 'Date,,,'
+# (or Ticker above Price with group_by='ticker'); one column per field and ticker
+YFINANCE_ROWS = {"price", "ticker"}
+TICKER = "|"  # joins field and ticker in a yfinance column name: 'Close|BTC-USD'
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -66,7 +74,28 @@ def sniff(text: str) -> Dialect:
         if usual >= 2 and score > best:
             header = next(i for i, c in enumerate(counts) if c >= 2)
             best, choice = score, Dialect(separator, header, counts[header])
-    return choice
+    return _yfinance(lines, choice)
+
+
+def _yfinance(lines: list[str], dialect: Dialect) -> Dialect:
+    """`dialect` with the column names of a yfinance three-line header, if it is one."""
+    top = lines[dialect.header : dialect.header + 3]
+    if len(top) < 3:
+        return dialect
+    rows = [next(csv.reader([line], delimiter=dialect.separator)) for line in top]
+    if len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
+        return dialect
+    kinds = [rows[0][0].strip().lower(), rows[1][0].strip().lower()]
+    dated = rows[2][0].strip().lower() in ("date", "datetime") and not any(
+        c.strip() for c in rows[2][1:]
+    )
+    if set(kinds) != YFINANCE_ROWS or not dated:
+        return dialect
+    fields, tickers = (rows[0], rows[1]) if kinds[0] == "price" else (rows[1], rows[0])
+    names = [
+        f"{f.strip()}{TICKER}{t.strip()}" for f, t in zip(fields[1:], tickers[1:], strict=True)
+    ]
+    return replace(dialect, names=(rows[2][0].strip(), *names), header_lines=3)
 
 
 def _fields(line: str, separator: str) -> int:
