@@ -149,3 +149,12 @@ def test_unquoted_decimal_commas_split_a_number_and_are_refused(tmp_path: Path, 
     path = _file(tmp_path, ["Date,Close", *_rows(DAYS, cells)])
     with pytest.raises(SeqcastError, match=f"line {broken + 2}.*must be quoted, or the fields"):
         read_prices(path)
+
+
+def test_daily_bars_stamped_at_local_midnight_keep_their_date(tmp_path: Path) -> None:
+    """yfinance once wrote '2024-01-02 00:00:00+08:00' for a Taipei close: that day, not
+    2024-01-01 16:00 UTC; stamps at other times are still converted to UTC."""
+    stamps = [f"2024-01-0{d} 00:00:00+08:00" for d in (2, 3, 4)]
+    path = _file(tmp_path, ["Date,Close", *_rows(stamps, CLOSES)])
+    dates = read_prices(path).series.index.strftime("%Y-%m-%d").tolist()
+    assert dates == ["2024-01-02", "2024-01-03", "2024-01-04"]

@@ -19,6 +19,11 @@ _NUMERIC = r"(\d{1,2})([./-])(\d{1,2})[./-](\d{4}|\d{2})((?:[ T]+\d{1,2}:\d{2}(?
 _YEAR_FIRST = r"(\d{4})([./-])(\d{1,2})[./](\d{1,2})((?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?)"
 
 
+# Daily bars stamped at the exchange's midnight ('2024-01-02 00:00:00+08:00', as yfinance
+# wrote them): the day is the local date, not the UTC one (the day before, east of UTC)
+_LOCAL_MIDNIGHT = r"\d{4}-\d\d-\d\d[ T]00:00(:00)?(\.0+)?[+-]\d\d:?\d\d"
+
+
 @dataclass
 class Stamps:
     """Parsed stamps, or the position of the first cell that is not one."""
@@ -61,6 +66,8 @@ def _checked(parsed: pd.Series, expected: str) -> Stamps:
 
 
 def _iso(cells: pd.Series, expected: str) -> Stamps:
+    if len(cells) and cells.str.fullmatch(_LOCAL_MIDNIGHT).all():
+        cells = cells.str.replace(r"[+-]\d\d:?\d\d$", "", regex=True)  # the exchange's date
     parsed = pd.to_datetime(
         cells.str.replace(r"\s*UTC$", "+00:00", regex=True),
         format="ISO8601",
