@@ -165,6 +165,7 @@ LAYOUT_FILES = {
     "excel-unicode-text": (excel_unicode_text, "prices.txt", {}, "yahoo"),
     "utf16-no-mark": (lambda s: excel_unicode_text(s)[2:], "prices.txt", {}, "yahoo"),
     "tab-separated": (tab_separated, "prices.tsv", {}, "yahoo"),
+    "yfinance": (lambda s: yfinance({"BTC-USD": s}), "download.csv", {}, "yfinance"),
 }
 
 
