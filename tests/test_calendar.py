@@ -128,3 +128,10 @@ def test_a_long_hole_without_an_exchange_calendar_is_refused(tmp_path: Path) -> 
     with pytest.raises(SeqcastError, match="15 weekdays without a row from 2022-05-23"):
         read_prices(path)
     assert read_prices(path, LoadOptions(gaps="drop")).series.index.equals(holes)
+
+
+def test_a_weekends_only_file_forced_onto_trading_days_is_one_line(tmp_path: Path) -> None:
+    days = pd.date_range("2022-01-01", periods=60)
+    path = write_yahoo_csv(_prices(days[days.day_of_week >= 5]), tmp_path / "w.csv")
+    with pytest.raises(SeqcastError, match="every row is on a weekend"):
+        read_prices(path, LoadOptions(calendar="trading"))

@@ -18,8 +18,8 @@ from seqcast.settings import LoadOptions
 
 # An inferred exchange is dropped when more of the rows than this fall on its holidays
 STRAY_ROWS = 0.005
-# Without an exchange calendar, weekdays in a row without a row longer than this are not a
-# closure (Lunar New Year closes Taiwan for up to 9 weekdays, 9/11 New York for 4)
+# Without an exchange calendar, a run of weekdays without a row longer than this is not a
+# closure (Lunar New Year closes Taiwan for up to 9 weekdays, 9/11 closed New York for 4)
 CLOSURE = 10
 
 
@@ -38,6 +38,8 @@ def trading_series(
     code = exchanges.check(options.calendar) if named else exchanges.infer(ticker)
     known = exchanges.sessions(code) if code else pd.DatetimeIndex([])
     frame = _drop_weekend_rows(frame, lines, unit, known, options.calendar, notes)
+    if frame.empty:
+        raise SeqcastError(f"{path}: every row is on a weekend; a trading-day series has none")
     if code and not named and not _follows(frame.index, known):
         notes.append(
             f"the rows do not follow {code}'s sessions (guessed from '{ticker}'); weekdays"
