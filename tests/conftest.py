@@ -16,7 +16,15 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-BTC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "btc-usd-daily.csv"
+# The team's read-only data beside the clone (../shared/data); SEQCAST_SHARED_DATA points
+# elsewhere (a path that does not exist shows what a clone without ../shared does).
+SHARED_DATA = Path(
+    os.environ.get(
+        "SEQCAST_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+)
+BTC = SHARED_DATA / "btc-usd-daily.csv"
+PANEL = SHARED_DATA / "panel"
 
 # A tiny neural setup: enough to exercise every path in well under a second.
 TINY = {"window": 10, "epochs": 2, "batch_size": 32, "val_days": 20, "shrink": False}
@@ -60,9 +68,25 @@ def price_csv(tmp_path: Path, series: pd.Series) -> Path:
 
 @pytest.fixture
 def btc_csv() -> Path:
-    if not BTC.is_file():  # CI always has ../shared; a missing file is a setup failure
+    """The real BTC file; in a clone without ../shared, the same data as the package
+    embeds it (gzip). CI always has ../shared: there a missing file is a setup failure."""
+    if BTC.is_file():
+        return BTC
+    if os.environ.get("CI"):
         pytest.fail(f"real BTC data not found at {BTC}; clone with ../shared beside it")
-    return BTC
+    from seqcast.data.datasets import BITCOIN
+
+    return BITCOIN
+
+
+def shared_file(path: Path) -> Path:
+    """`path` under ../shared/data, for a test that needs that very file: skipped, saying
+    why, in a clone without ../shared (a failure in CI, which always has it)."""
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} not found; clone with ../shared beside it")
+        pytest.skip(f"needs {path} (this clone has no ../shared beside it)")
+    return path
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

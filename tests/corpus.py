@@ -88,6 +88,48 @@ def generic(s: pd.Series) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+def _european(value: float, thousands: str = ".") -> str:
+    """27591.38 -> '27.591,38' (Excel in Germany, Italy, Spain...)."""
+    return f"{value:,.2f}".replace(",", "_").replace(".", ",").replace("_", thousands)
+
+
+def google_sheets(s: pd.Series) -> bytes:
+    """Sheets in a decimal-comma locale: commas between fields, so each number is quoted;
+    the automatic format drops trailing zeros ('27591,4' beside '27591,38', '27591')."""
+    rows = ["Date,Open,High,Low,Close,Volume"]
+    for day, c in s.items():
+        cell = f"{c:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+        rows.append(f'{day:%Y-%m-%d},"{cell}","{cell}","{cell}","{cell}",1000')
+    return ("\n".join(rows) + "\n").encode()
+
+
+def european_excel(s: pd.Series) -> bytes:
+    """Excel's CSV in Germany: semicolons, decimal commas, thousands points, DD.MM.YYYY;
+    the volume ('1.000') alone could be read either way, the prices tell."""
+    rows = ["Date;Open;High;Low;Close;Volume"]
+    for day, c in s.iloc[::-1].items():
+        cell = _european(c)
+        rows.append(f"{day:%d.%m.%Y};{cell};{cell};{cell};{cell};1.000")
+    return ("\r\n".join(rows) + "\r\n").encode("cp1252")
+
+
+def excel_unicode_text(s: pd.Series) -> bytes:
+    """Excel's "Unicode text" (US): UTF-16 with a byte-order mark, tabs, CRLF, M/D/YYYY
+    dates and numbers as displayed ('27,591.38')."""
+    rows = ["Date\tOpen\tHigh\tLow\tClose\tVolume"]
+    for day, c in s.items():
+        rows.append(
+            f"{day.month}/{day.day}/{day.year}\t{c:,.2f}\t{c:,.2f}\t{c:,.2f}\t{c:,.2f}\t1,000"
+        )
+    return ("\r\n".join(rows) + "\r\n").encode("utf-16")
+
+
+def tab_separated(s: pd.Series) -> bytes:
+    rows = ["Date\tClose\tVolume"]
+    rows += [f"{day:%Y-%m-%d}\t{c!r}\t12" for day, c in s.items()]
+    return ("\n".join(rows) + "\n").encode()
+
+
 def parquet(s: pd.Series) -> bytes:
     frame = pd.DataFrame({"Date": s.index, "Close": s.to_numpy(), "Volume": 1000})
     buffer = io.BytesIO()
@@ -118,4 +160,56 @@ LAYOUT_FILES = {
     "parquet": (parquet, "prices.parquet", {}, "yahoo"),
     "gzip": (lambda s: gz(yahoo(s)), "prices.csv.gz", {}, "yahoo"),
     "zip": (lambda s: zipped(yahoo(s)), "prices.zip", {}, "yahoo"),
+    "google-sheets": (google_sheets, "Sheet1.csv", {}, "yahoo"),
+    "european-excel": (european_excel, "Kurse.csv", {}, "yahoo"),
+    "excel-unicode-text": (excel_unicode_text, "prices.txt", {}, "yahoo"),
+    "utf16-no-mark": (lambda s: excel_unicode_text(s)[2:], "prices.txt", {}, "yahoo"),
+    "tab-separated": (tab_separated, "prices.tsv", {}, "yahoo"),
+    "yfinance": (lambda s: yfinance({"BTC-USD": s}), "download.csv", {}, "yfinance"),
 }
+
+
+# Watch-lists: several series in one file, as the tools people use write them.
+FIELDS = ("Close", "High", "Low", "Open", "Volume")
+
+
+def yfinance(frames: dict[str, pd.Series], group_by: str = "column") -> bytes:
+    """`yf.download(tickers).to_csv()` as yfinance writes it today: a header line of
+    fields, one of tickers (swapped with group_by='ticker'), then 'Date,,,'."""
+    tickers = list(frames)
+    if group_by == "column":
+        pairs = [(f, t) for f in FIELDS for t in tickers]
+        top = ["Price", *(f for f, _ in pairs)], ["Ticker", *(t for _, t in pairs)]
+    else:
+        pairs = [(f, t) for t in tickers for f in FIELDS]
+        top = ["Ticker", *(t for _, t in pairs)], ["Price", *(f for f, _ in pairs)]
+    rows = [",".join(top[0]), ",".join(top[1]), "Date" + "," * len(pairs)]
+    days = sorted(set().union(*(s.index for s in frames.values())))
+    for day in days:
+        cells = []
+        for field, name in pairs:
+            value = frames[name].get(day)
+            cells.append(
+                "" if value is None else "1000" if field == "Volume" else repr(float(value))
+            )
+        rows.append(f"{day:%Y-%m-%d}," + ",".join(cells))
+    return ("\n".join(rows) + "\n").encode()
+
+
+def wide(frames: dict[str, pd.Series]) -> bytes:
+    table = pd.DataFrame(frames)
+    table.index.name = "Date"
+    return table.to_csv(float_format="%.10g").encode()
+
+
+def long_table(frames: dict[str, pd.Series], fmt: str = "csv") -> bytes:
+    """Nixtla's long format: unique_id, ds, y."""
+    table = pd.concat(
+        pd.DataFrame({"unique_id": name, "ds": s.index, "y": s.to_numpy()})
+        for name, s in frames.items()
+    )
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        table.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    return table.to_csv(index=False, date_format="%Y-%m-%d").encode()

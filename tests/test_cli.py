@@ -406,7 +406,7 @@ def test_an_output_place_that_cannot_be_written_fails_before_training(
         "--out",
         blocker / "cmp",
     )
-    assert result.exit_code == 2 and "cannot write the run there" in result.output
+    assert result.exit_code == 2 and "a file is in the way" in result.output
     assert "epoch" not in result.output
 
 
@@ -425,3 +425,28 @@ def test_predict_says_when_the_models_were_fitted(price_csv: Path, tmp_path: Pat
     failed = _invoke("predict", "--run", runs / "a", "--data", short)
     assert failed.exit_code == 2 and "short.csv: 20 days" in failed.output
     assert "--window" not in failed.output and "btc" not in failed.output.lower()
+
+
+def test_a_watch_list_with_an_unreadable_file_completes_the_rest_and_exits_3(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    write_yahoo_csv(random_walk(200, seed=1), folder / "AAA.csv")
+    write_yahoo_csv(random_walk(200, seed=2), folder / "BBB.csv")
+    (folder / "CCC.csv").write_text("Date,Close\n2020-01-01,abc\n2020-01-02,\n")
+    result = _invoke(
+        "compare",
+        "--data",
+        folder,
+        "--models",
+        "naive,drift",
+        "--test-days",
+        "30",
+        "--out",
+        tmp_path / "cmp",
+        "-q",
+    )
+    assert result.exit_code == 3, result.output
+    assert "seqcast: skipped:" in result.output and "CCC" in result.output
+    assert {p.name for p in (tmp_path / "cmp" / "series").iterdir()} == {"AAA", "BBB"}

@@ -13,7 +13,7 @@ from seqcast.models.baselines import NaiveForecaster
 
 def test_run_is_one_model_and_the_baselines_named(price_csv: Path) -> None:
     settings = {"data": str(price_csv), "model": "gru", "window": 12, "seed": 4}
-    experiment, loaded = plan(settings, "run", "naive,drift")
+    experiment, loaded, _ = plan(settings, "run", "naive,drift")
     assert list(experiment.models) == ["gru", "naive", "drift"]
     assert experiment.models["gru"].get_params()["window"] == 12
     assert experiment.seeds == (4,)
@@ -21,7 +21,7 @@ def test_run_is_one_model_and_the_baselines_named(price_csv: Path) -> None:
 
 
 def test_compare_defaults_to_baselines_and_presets_over_three_seeds(price_csv: Path) -> None:
-    experiment, _ = plan({"data": str(price_csv), "epochs": 3, "patience": 2}, "compare")
+    experiment, _, _ = plan({"data": str(price_csv), "epochs": 3, "patience": 2}, "compare")
     assert list(experiment.models) == [
         "naive", "drift", "ma:7", "snaive:7", "mlp", "rnn", "lstm", "gru", "tutorial"
     ]  # fmt: skip
@@ -47,8 +47,8 @@ def test_one_toml_file_serves_both_commands(price_csv: Path, tmp_path: Path) -> 
         "test_days = 30\nrefit_every = 10\n"
     )
     settings = read_toml(path)
-    ran, _ = plan(settings, "run")
-    compared, _ = plan(settings, "compare")
+    ran, _, _ = plan(settings, "run")
+    compared, _, _ = plan(settings, "compare")
     # `layers` without `model`: the default preset with those layers, named after the preset
     assert list(ran.models) == ["gru", "naive"]
     assert list(compared.models) == ["naive", "drift", "ma:7", "snaive:7", "gru"]
@@ -60,7 +60,7 @@ def test_one_toml_file_serves_both_commands(price_csv: Path, tmp_path: Path) -> 
 def test_a_toml_model_file_in_the_models_list(price_csv: Path, tmp_path: Path) -> None:
     path = tmp_path / "small-gru.toml"
     path.write_text('layers = "gru:8, dense:1"\nwindow = 5\nepochs = 3\ndata = "ignored.csv"\n')
-    experiment, _ = plan(
+    experiment, _, _ = plan(
         {"data": str(price_csv), "models": f"naive,{path}", "epochs": 1}, "compare"
     )
     model = experiment.models["small-gru"]
@@ -129,7 +129,7 @@ def test_toml_text_for_a_list_option_is_read_as_the_option_reads_it(tmp_path: Pa
 
 
 def test_a_start_before_the_data_is_refused(price_csv: Path) -> None:
-    experiment, data = plan(
+    experiment, data, _ = plan(
         {"data": str(price_csv), "start": "2019-01-01", "models": "naive,drift"}, "compare"
     )
     with pytest.raises(SeqcastError, match="--start 2019-01-01 is not after the first date"):

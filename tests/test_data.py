@@ -9,7 +9,7 @@ from seqcast.data.load import DataWarning, check_length, load_prices
 from seqcast.errors import SeqcastError
 from seqcast.settings import LoadOptions
 
-from .conftest import write_yahoo_csv
+from .conftest import BTC, shared_file, write_yahoo_csv
 
 
 def test_loads_yahoo_csv_as_dated_float_series(price_csv: Path, series: pd.Series) -> None:
@@ -96,13 +96,14 @@ def test_check_length_says_how_many_rows(series: pd.Series) -> None:
         check_length(series, 241, "f.csv", "the job")
 
 
-def _stock_csv(tmp_path: Path, holiday: str | None = "2021-04-02") -> Path:
-    """Weekdays only, as Yahoo exports an index (^GSPC): no weekend rows; one holiday."""
+def _stock_csv(
+    tmp_path: Path, missing: tuple[str, ...] = ("2021-04-02",), name: str = "index.csv"
+) -> Path:
+    """Weekdays only, as Yahoo exports an index: no weekend rows; one weekday without a row
+    (2021-04-02 was Good Friday, a holiday of the New York Stock Exchange)."""
     days = pd.bdate_range("2021-03-01", "2021-04-30", name="date")
     prices = pd.Series(np.linspace(3900, 4200, len(days)), index=days, name="Close")
-    if holiday:
-        prices = prices.drop(pd.Timestamp(holiday))
-    return write_yahoo_csv(prices, tmp_path / "GSPC.csv")
+    return write_yahoo_csv(prices.drop(pd.DatetimeIndex(missing)), tmp_path / name)
 
 
 def test_a_file_without_weekend_rows_is_on_trading_days(tmp_path: Path) -> None:
@@ -112,25 +113,40 @@ def test_a_file_without_weekend_rows_is_on_trading_days(tmp_path: Path) -> None:
     loaded = read_prices(_stock_csv(tmp_path))
     assert loaded.calendar == "trading"
     assert not (loaded.series.index.day_of_week >= 5).any()  # no weekend invented
-    assert len(loaded.series) == len(pd.bdate_range("2021-03-01", "2021-04-30"))
+    assert len(loaded.series) == len(pd.bdate_range("2021-03-01", "2021-04-30")) - 1
     assert loaded.notes == [
-        "trading-day calendar (no weekend rows): weekends are not filled in",
-        "filled 1 missing trading days with the last known price (longest gap 1 trading"
-        " days, from 2021-04-02)",
+        "trading-day calendar: 1 weekdays without a row taken as holidays, not filled"
+        " (longest run 1, from 2021-04-02); name the exchange with --calendar (e.g. XNYS)"
+        " to tell holidays from missing days"
     ]
     nxt = NaiveForecaster().fit(loaded.series).forecast(loaded.series, 3)
     assert [str(d.date()) for d in nxt.index] == ["2021-05-03", "2021-05-04", "2021-05-05"]
-    every_day = read_prices(_stock_csv(tmp_path), LoadOptions(calendar="daily", max_gap=9))
-    assert every_day.calendar == "daily" and len(every_day.series) == 61  # weekends filled
+    # forced to every day, its weekends would be 28% invented closes: refused, not filled
+    with pytest.raises(SeqcastError, match=r"17 of 61 days \(28%\) have no row.*--gaps drop"):
+        read_prices(_stock_csv(tmp_path), LoadOptions(calendar="daily", max_gap=9))
 
 
-def test_holidays_follow_the_gap_policy(tmp_path: Path) -> None:
+def test_holidays_are_not_gaps_missing_sessions_are(tmp_path: Path) -> None:
     from seqcast.data.load import read_prices
 
-    with pytest.raises(SeqcastError, match="1 trading days missing from 2021-04-02"):
+    # no exchange known: a weekday without a row is a holiday, unless --gaps error
+    with pytest.raises(SeqcastError, match="1 weekdays without a row from 2021-04-02"):
         read_prices(_stock_csv(tmp_path), LoadOptions(gaps="error"))
     dropped = read_prices(_stock_csv(tmp_path), LoadOptions(gaps="drop"))
     assert pd.Timestamp("2021-04-02") not in dropped.series.index
+    # GSPC trades on the New York Stock Exchange: Good Friday is its holiday, not a gap ...
+    holiday = read_prices(_stock_csv(tmp_path, name="GSPC.csv"), LoadOptions(gaps="error"))
+    assert holiday.calendar == "XNYS" and pd.Timestamp("2021-04-02") not in holiday.series.index
+    # ... and a Tuesday without a row is a missing session
+    tuesday = _stock_csv(tmp_path, ("2021-04-02", "2021-04-06"), "GSPC.csv")
+    filled = read_prices(tuesday)
+    assert filled.notes[-1] == (
+        "filled 1 missing XNYS sessions with the last known price (longest gap 1 XNYS"
+        " sessions, from 2021-04-06)"
+    )
+    assert filled.series["2021-04-06"] == filled.series["2021-04-05"]
+    with pytest.raises(SeqcastError, match="1 XNYS sessions missing from 2021-04-06"):
+        read_prices(tuesday, LoadOptions(gaps="error"))
 
 
 @pytest.mark.parametrize(
@@ -185,12 +201,13 @@ def test_open_high_low_and_volume_come_along(price_csv: Path, series: pd.Series)
     np.testing.assert_allclose(loaded.frame["high"], series.to_numpy() * 1.02, rtol=1e-6)
 
 
-def test_the_embedded_dataset_is_the_reference_file_compressed(btc_csv: Path) -> None:
+def test_the_embedded_dataset_is_the_reference_file_compressed() -> None:
     import gzip
     import hashlib
 
     from seqcast.data.datasets import BITCOIN, load_bitcoin
 
+    btc_csv = shared_file(BTC)
     raw = gzip.decompress(BITCOIN.read_bytes())
     assert raw == btc_csv.read_bytes()
     assert hashlib.sha256(raw).hexdigest() == (

@@ -13,7 +13,8 @@ import warnings
 from typing import Any
 
 from seqcast.data.datasets import BITCOIN, BITCOIN_NAME
-from seqcast.data.load import Loaded, read_many, read_prices
+from seqcast.data.load import Loaded
+from seqcast.data.watchlist import Watchlist, read_watchlist
 from seqcast.errors import Note, SeqcastError
 from seqcast.experiment import Experiment
 from seqcast.models import registry
@@ -26,9 +27,10 @@ OTHER_KEYS = ("data", "models", "baselines")
 
 def plan(
     settings: dict[str, Any], command: str, baselines: str | None = None
-) -> tuple[Experiment, list[Loaded]]:
-    """The experiment `settings` describe for `command` ('run' or 'compare'), and its data:
-    one series per file (`data` may list several), or one per value of `series_col`."""
+) -> tuple[Experiment, list[Loaded], list[str]]:
+    """The experiment `settings` describe for `command` ('run' or 'compare'), its data (a
+    watch-list: files, directories, globs; each file one series or several) and a line for
+    every file or series that could not be read (the others go on)."""
     model_keys = registry.model_keys()
     known = {*keys(LoadOptions), *model_keys, *keys(Evaluation), *OTHER_KEYS}
     unknown = set(settings) - known
@@ -51,7 +53,8 @@ def plan(
             f"--features {','.join(given['features'])}: none of the models"
             f" ({', '.join(models)}) reads covariates; name a neural model or leave it out"
         )
-    return Experiment(models, evaluation, seeds), load(settings)
+    data, skipped = load(settings)
+    return Experiment(models, evaluation, seeds), data, skipped
 
 
 def _check_other(settings: dict[str, Any]) -> None:
@@ -67,29 +70,28 @@ def _check_other(settings: dict[str, Any]) -> None:
         raise SeqcastError("--start and --test-days both say where the test begins; give one")
 
 
-def load(settings: dict[str, Any]) -> list[Loaded]:
-    """The series of `data` (a file, a list of them, or none: the embedded history), read
-    with the loading settings; each file's repairs are said once."""
+def load(settings: dict[str, Any]) -> Watchlist:
+    """The series of `data` (files, directories or globs, or none: the embedded history),
+    read with the loading settings, each file's repairs said once; with the reasons of any
+    left out. Nothing readable at all is an error."""
     if not settings.get("data"):
         settings = {**settings, "data": str(BITCOIN)}
         warnings.warn(f"no --data given: using {BITCOIN_NAME}", Note, stacklevel=3)
     options = LoadOptions(**pick(LoadOptions, settings))
     files = settings["data"] if isinstance(settings["data"], list) else [settings["data"]]
-    loaded = [
-        one
-        for file in files
-        for one in (
-            read_many(file, options) if options.series_col else [read_prices(file, options)]
-        )
-    ]
-    for one in loaded:
+    watchlist = read_watchlist(files, options)
+    if not watchlist.series:
+        raise SeqcastError("no series could be read: " + "; ".join(watchlist.errors))
+    for one in watchlist.series:
         one.warn()
-    return loaded
+    return watchlist
 
 
 def load_one(data: Any, settings: dict[str, Any]) -> Loaded:
     """One series, for the commands that take one (tune)."""
-    loaded = load({**settings, "data": str(data) if data else ""})
+    loaded, skipped = load({**settings, "data": str(data) if data else ""})
+    if skipped:
+        raise SeqcastError(skipped[0])
     if len(loaded) > 1:
         raise SeqcastError(f"{data}: holds {len(loaded)} series; this command takes one")
     return loaded[0]

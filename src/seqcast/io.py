@@ -159,16 +159,17 @@ def _toml_value(value: Any) -> str:
 
 
 def check_writable(directory: Path) -> None:
-    """Refuse, before any training, an output folder that cannot be written (read-only,
-    full, or a file in the way): the run directory's parent gets a probe file."""
-    parent = directory.parent
+    """Refuse, before any training, an output place that cannot be written (read-only, full,
+    or a file in the way), creating nothing: a probe file in the nearest existing folder."""
+    existing = directory.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise SeqcastError(f"{existing}: a file is in the way of the run directory {directory}")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=".seqcast-probe-"):
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".seqcast-probe-"):
             pass
     except OSError as exc:
         raise SeqcastError(
-            f"{parent}: cannot write the run there ({exc.strerror or exc}); choose another place"
+            f"{existing}: cannot write the run there ({exc.strerror or exc}); choose another place"
         ) from None
-    if directory.exists() and not directory.is_dir():
-        raise SeqcastError(f"{directory}: a file is in the way of the run directory")

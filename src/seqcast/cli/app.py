@@ -38,6 +38,8 @@ from seqcast.cli.tune import tune_command
 from seqcast.models.registry import COMPARED, models_help
 from seqcast.settings import Evaluation, LoadOptions
 
+PARTIAL = 3  # the exit code of a watch-list run some of whose series could not be read
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -278,7 +280,7 @@ def _experiment_command(
     from seqcast.io import check_writable
     from seqcast.result import Panel, Result
 
-    experiment, loaded = plan(settings, command, baselines)
+    experiment, loaded, skipped = plan(settings, command, baselines)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     if command == "run":
         label = next(iter(experiment.models)) if experiment.models else "naive"
@@ -297,6 +299,10 @@ def _experiment_command(
         )
     runs.save(result, directory, report=output.report, png=output.png)
     _report(result, directory, output.as_json, one_model=command == "run")
+    if skipped:  # the others completed: a partial answer, said as such
+        for line in skipped:
+            typer.echo(f"seqcast: skipped: {line}", err=True)
+        raise typer.Exit(PARTIAL)
 
 
 def _report(result: Any, directory: Path | None, as_json: bool, one_model: bool) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.data.layouts import FORMATS, LAYOUTS, Layout, detect
+from seqcast.data.text import decode, sniff
 from seqcast.errors import SeqcastError
 
 
@@ -29,6 +30,7 @@ class RawTable:
     lines: np.ndarray  # the file line (or Parquet row) of each frame row
     unit: str  # "line" for text files, "row" for Parquet
     sha256: str  # of the file's bytes
+    separator: str = ","  # between fields: ';' suggests decimal commas (European Excel)
 
 
 def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> RawTable:
@@ -38,21 +40,26 @@ def read_table(path: Path, fmt: str = "auto", date_col: str | None = None) -> Ra
     if not path.is_file():
         raise SeqcastError(f"{path}: file not found; give the price file with --data")
     data = path.read_bytes()
+    separator, names = ",", ()  # names: from a header of several lines (yfinance)
     if data[:4] == b"PAR1":
         frame, skip, unit = _read_parquet(path, data), 0, "row"
     else:
-        text = _decode(path, _decompress(path, data))
-        skip = _preamble_lines(text)
-        frame, unit = _read_csv(path, text, skip), "line"
+        text = decode(path, _decompress(path, data))
+        dialect = sniff(text)
+        separator, names = dialect.separator, dialect.names  # type: ignore[assignment]
+        skip = dialect.header + dialect.header_lines - 1
+        frame, unit = _read_csv(path, text, skip, separator, names), "line"
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise SeqcastError(f"{path}: no data rows")
     layout = LAYOUTS[fmt] if fmt != "auto" else detect(frame.columns)
+    if names and fmt == "auto":
+        layout = LAYOUTS["yfinance"]
     if date_col:
         layout = dataclasses.replace(layout, date_col=date_col)
-    first = skip + 2 if unit == "line" else 1  # the header is on line skip + 1
+    first = skip + 2 if unit == "line" else 1  # the header ends on line skip + 1
     digest = hashlib.sha256(data).hexdigest()
-    return RawTable(layout, frame, np.arange(len(frame)) + first, unit, digest)
+    return RawTable(layout, frame, np.arange(len(frame)) + first, unit, digest, separator)
 
 
 BIG = 20_000_000  # bytes: from here on, intraday files take the numeric path below
@@ -166,29 +173,19 @@ def _decompress(path: Path, data: bytes) -> bytes:
     return data
 
 
-def _decode(path: Path, data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise SeqcastError(f"{path}: binary data, not a CSV or Parquet file")
+def _read_csv(
+    path: Path, text: str, skip: int, separator: str, names: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    hint = ""
+    if separator == ",":  # '2023-04-17,27591,38': a decimal comma splits an unquoted number
+        hint = "; a number with a decimal comma must be quoted, or the fields separated by ';'"
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SeqcastError(
-            f"{path}: byte {exc.start} is not UTF-8 text; save the file as UTF-8 CSV"
-        ) from None
-
-
-def _preamble_lines(text: str) -> int:
-    """Lines before the header: a first line without commas (CryptoDataDownload's address)
-    above one with them."""
-    head = text.split("\n", 2)
-    return 1 if len(head) > 1 and "," not in head[0] and "," in head[1] else 0
-
-
-def _read_csv(path: Path, text: str, skip: int) -> pd.DataFrame:
-    try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text),
-            skiprows=skip,
+            sep=separator,
+            skiprows=skip + 1 if names else skip,
+            header=None if names else "infer",
+            names=list(names) if names else None,
             dtype=str,
             keep_default_na=False,
             skipinitialspace=True,
@@ -196,7 +193,13 @@ def _read_csv(path: Path, text: str, skip: int) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SeqcastError(f"{path}: not a readable CSV ({reason})") from None
+        extra = hint if "fields in line" in reason else ""
+        raise SeqcastError(f"{path}: not a readable CSV ({reason}){extra}") from None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra field as an index
+        raise SeqcastError(
+            f"{path}: line {skip + 2} has more fields than the header ({len(frame.columns)}){hint}"
+        )
+    return frame
 
 
 def _read_parquet(path: Path, data: bytes) -> pd.DataFrame:

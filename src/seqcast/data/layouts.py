@@ -30,6 +30,12 @@ LAYOUTS: dict[str, Layout] = {
     "kaggle-intraday": Layout(
         "kaggle-intraday", "Timestamp", "Close", "Kaggle intraday OHLC with unix Timestamp"
     ),
+    "yfinance": Layout(
+        "yfinance",
+        "Date",
+        "Close",
+        "yfinance download: header lines Price, Ticker, Date; a column per field and ticker",
+    ),
     "generic": Layout(
         "generic",
         "",

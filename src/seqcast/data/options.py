@@ -15,6 +15,9 @@ class LoadOptions:
 
     format: str = option("auto", "Force a file layout.", choices=FORMATS)
     date_col: str | None = option(None, "Time-stamp column, for files no layout describes.")
+    date_format: str | None = option(
+        None, "How the dates are written (strftime), e.g. %d/%m/%Y.", shown="recognised"
+    )
     target: str | None = option(
         None, "Column to forecast.", flag="--target", shown="the layout's price column"
     )
@@ -35,9 +38,10 @@ class LoadOptions:
     )
     calendar: str = option(
         "auto",
-        "Which days the series has: every day, or trading days (no weekends; holidays are"
-        " gaps). auto: trading when the file has no weekend rows.",
-        choices=("auto", "daily", "trading"),
+        "Which days the series has: daily (every day), trading (weekdays; the rows are the"
+        " sessions, holidays not filled) or an exchange code (XNYS, XTAI...: its sessions;"
+        " only a missing session is a gap). auto: trading when almost no row is on a weekend,"
+        " the exchange from the ticker (.TW, ^GSPC, AAPL).",
     )
 
     def __post_init__(self) -> None:

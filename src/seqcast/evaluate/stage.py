@@ -67,7 +67,7 @@ def forecast(
     other columns, for models with covariates), from the fitted models (no training),
     averaged over seeds, with its intervals where the run has them (each seed's bounds
     averaged): date x (model, model-lo-80, ...)."""
-    dates = future_dates(series.index, horizon)
+    dates = future_dates(series.index, horizon, series.attrs.get("calendar"))
     future = pd.DataFrame(
         {"cutoff": series.index[-1], "date": dates, "h": np.arange(1, horizon + 1), "y": np.nan}
     )

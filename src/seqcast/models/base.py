@@ -148,7 +148,8 @@ class Forecaster(Estimator):
     def forecast(self, y: pd.Series, horizon: int = 1, X: pd.DataFrame | None = None) -> pd.Series:
         """The next `horizon` values after y ends, indexed by their dates."""
         paths = self.predict(y, [len(y)], horizon, X)
-        return pd.Series(paths[0], index=future_dates(y.index, horizon), name=self.name)
+        dates = future_dates(y.index, horizon, y.attrs.get("calendar"))
+        return pd.Series(paths[0], index=dates, name=self.name)
 
     def paths(
         self, values: np.ndarray, positions: np.ndarray, horizon: int, features: pd.DataFrame
@@ -207,6 +208,9 @@ def fit_all(jobs: Sequence[FitJob]) -> None:
         cls.fit_many(group)
 
 
-def future_dates(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
-    """The `horizon` dates after `index` ends, on its calendar (trading days skip weekends)."""
-    return next_dates(index, horizon)
+def future_dates(
+    index: pd.DatetimeIndex, horizon: int, calendar: str | None = None
+) -> pd.DatetimeIndex:
+    """The `horizon` dates after `index` ends, on its calendar (trading days skip weekends,
+    an exchange's its holidays: `calendar` as the loaded series' attrs name it)."""
+    return next_dates(index, horizon, calendar)
