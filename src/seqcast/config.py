@@ -102,7 +102,7 @@ def _run_models(settings: dict[str, Any], given: dict[str, Any], baselines: Any)
     given, beside the baselines named."""
     if "models" in settings:
         raise SeqcastError("run trains one model (--model); to compare several, use compare")
-    name = str(given.pop("model", registry.DEFAULT))
+    name = str(given.pop("model", registry.default_for(given)))
     _refuse_foreign(name, given)
     models = {registry.label(name): registry.make(name, given)}
     for baseline in _names(baselines):
@@ -128,7 +128,7 @@ def _compare_models(settings: dict[str, Any], given: dict[str, Any]) -> dict:
         raise SeqcastError("--models is empty; name at least one model, e.g. naive,gru")
     if "models" not in settings and {"model", "layers"} & set(given):
         # a run's settings (a file with `model`): its model vs the baselines
-        name = str(given.pop("model", registry.DEFAULT))
+        name = str(given.pop("model", registry.default_for(given)))
         model = {registry.label(name): registry.make(name, given)}
         return {**{b: registry.make(b) for b in BASELINES}, **model}
     overrides = {k: v for k, v in given.items() if k not in ("model", "layers")}

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from seqcast.vocabulary import SEPARATOR
+
 if TYPE_CHECKING:
     from seqcast.models.base import Forecaster
 
@@ -49,6 +51,11 @@ class Result:
     @property
     def levels(self) -> tuple[float, ...]:
         return tuple(self.settings["evaluation"].get("levels", ()))
+
+    @property
+    def models(self) -> list[str]:
+        """The models the run was asked for: not naive, not a selector's candidates."""
+        return [m for m in self.columns if m != "naive" and SEPARATOR not in m]
 
     def reported(self) -> list[str]:
         """What the run's families report of their fits (their REPORTED keys)."""

@@ -22,7 +22,9 @@ class NeuralSettings:
 
     model: str = option(
         DEFAULT,
-        "Preset: " + "; ".join(f"{name}: {p.about}" for name, p in PRESETS.items()) + ".",
+        "The model (any name --models takes, or a .toml file); for the neural family its"
+        " preset: " + "; ".join(f"{name}: {p.about}" for name, p in PRESETS.items()) + ".",
+        shown="auto (with only neural settings such as --layers: gru)",
     )
     layers: str | None = option(
         None,

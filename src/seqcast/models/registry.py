@@ -28,9 +28,9 @@ from seqcast.options import keys, pick, typed
 if TYPE_CHECKING:  # the table itself stays light: `seqcast --help` reads it
     from seqcast.models.base import Forecaster
 
-DEFAULT = "gru"  # the model `run` trains unless told otherwise: the protocol's best
+DEFAULT = "auto"  # what `run` trains unless told otherwise: naive until something proves better
 BASELINES = ("naive", "drift", "ma:7", "snaive:7")  # beside a run's model in `compare`
-COMPARED = (*BASELINES, "mlp", "rnn", "lstm", "gru", "tutorial")  # compare's default --models
+COMPARED = (*BASELINES, "mlp", "rnn", "lstm", "gru", "tutorial", "auto")  # compare's --models
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Family:
     panel: str = ""  # the title of its options' panel in --help
     space: str | None = None  # "module:function": its tuning space for a model name
     extra: str | None = None  # the pip extra it needs (`pip install 'seqcast[extra]'`)
+    default: str | None = None  # its model when only its settings are given (layers: gru)
 
     def matches(self, name: str) -> bool:
         return re.fullmatch(self.names, name) is not None
@@ -87,6 +88,7 @@ BUILTIN = (
         settings="seqcast.settings:NeuralSettings",
         panel="Model and training",
         space="seqcast.tune.space:default_space",
+        default="gru",
     ),
     Family(
         "statistical",
@@ -139,6 +141,19 @@ def family_of(name: str) -> Family:
     raise SeqcastError(f"unknown model '{name}'; use {listed}, or a .toml file of settings")
 
 
+def default_for(settings: dict[str, Any]) -> str:
+    """The model settings stand for when they name none: the default (auto), or the default
+    model of the one family that takes settings auto does not (`layers` alone: gru)."""
+    auto = family_of(DEFAULT).settings_class()
+    own = set(keys(auto)) if auto else set()
+    foreign = set(settings) & model_keys() - own
+    for family in families():
+        cls = family.settings_class()
+        if foreign and cls is not None and family.default and foreign <= set(keys(cls)):
+            return family.default
+    return DEFAULT
+
+
 def models_help() -> str:
     """What --models and --model accept, from the table."""
     listed = "; ".join(f"{f.name}: {f.shown}" for f in families())
@@ -174,7 +189,7 @@ def make(name: str, settings: dict[str, Any] | None = None) -> Forecaster:
         from_file = read_toml(base)
         groups = [cls for cls, _ in setting_groups()]
         from_file = typed(groups, from_file, base)
-        model = str(from_file.pop("model", DEFAULT))
+        model = str(from_file.pop("model", default_for(from_file)))
         return make(model + star + count, {**from_file, **settings})  # a run's file: its
         # other keys (data, test days...) are the experiment's, not the model's
     family = family_of(name)

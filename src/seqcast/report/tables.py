@@ -79,7 +79,7 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
         lines.append(scores_table(ends, title, console, INTERVAL_PRIORITY))
     if next_days and result.next_days is not None:
         date = result.next_days.index[0].date()
-        for model in [m for m in result.columns if m != "naive"] or ["naive"]:
+        for model in result.models or ["naive"]:
             value = result.next_days[model].iloc[0]
             lines.append(f"Next-day forecast ({model}) for {date}: {value:,.2f}")
     return lines

@@ -61,11 +61,11 @@ def forecast_next(
 
 def _default_model(result: Result) -> str:
     """The run's one model, or the best of several (lowest mean one-step MAE)."""
-    models = [m for m in result.columns if m != "naive"]
+    models = result.models
     if len(models) == 1:
         return models[0]
-    summary = result.summary(1)
-    return str(summary.drop(index="naive", errors="ignore").index[0]) if models else "naive"
+    summary = result.summary(1).loc[models] if models else None
+    return str(summary.index[0]) if summary is not None else "naive"
 
 
 def save_forecast(directory: str | Path, next_days: NextDays, series: pd.Series) -> list[Path]:
