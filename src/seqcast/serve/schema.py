@@ -22,6 +22,8 @@ Price = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Level = Annotated[float, Field(strict=True, gt=0, lt=100, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+# pandas' dates end in 2262; a forecast's last day must fit too
+Day = Annotated[datetime.date, Field(ge=datetime.date(1800, 1, 1), le=datetime.date(2200, 12, 31))]
 
 
 class Body(BaseModel):
@@ -31,11 +33,11 @@ class Body(BaseModel):
 class Series(Body):
     item_id: Annotated[Name | None, Field(description="Echoed; default: its place.")] = None
     timestamps: Annotated[
-        list[datetime.date] | None,
+        list[Day] | None,
         Field(max_length=MAX_VALUES, description="One date per target value, oldest first."),
     ] = None
     start: Annotated[
-        datetime.date | None,
+        Day | None,
         Field(description="The first date, instead of timestamps (then one per day)."),
     ] = None
     target: Annotated[list[Price], Field(min_length=1, max_length=MAX_VALUES)]
@@ -57,7 +59,7 @@ class Series(Body):
 
 class Row(Body):
     unique_id: Name
-    ds: datetime.date
+    ds: Day
     y: Price
 
 
