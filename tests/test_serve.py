@@ -34,8 +34,10 @@ from seqcast.result import Result
 from seqcast.serve import served as served_runs
 from seqcast.serve.app import create_app
 from seqcast.serve.catalog import Catalog
-from seqcast.serve.schema import MAX_SERIES
-from seqcast.settings import Evaluation
+from seqcast.serve.forecast import forecast
+from seqcast.serve.schema import MAX_SERIES, Series
+from seqcast.serve.series import to_item
+from seqcast.settings import Evaluation, LoadOptions
 
 from .conftest import TINY, random_walk, write_yahoo_csv
 
@@ -73,7 +75,9 @@ class Server:
 def save_run(folder: Path, data: Path, models: dict[str, str | dict], **evaluation: Any) -> Path:
     """Train `models` (name -> registry spec or (name, params)) on `data`; save the run."""
     made = {
-        label: registry.make(label.split("#")[0], spec) if isinstance(spec, dict) else registry.make(spec)
+        label: registry.make(label.split("#")[0], spec)
+        if isinstance(spec, dict)
+        else registry.make(spec)
         for label, spec in models.items()
     }
     result = Experiment(made, Evaluation(**evaluation), seeds=(0, 1)).run(read_prices(data))
@@ -206,7 +210,9 @@ def test_the_forecast_command_prints_the_same_numbers(
 ) -> None:
     copy = tmp_path / "gru"  # `seqcast forecast` writes its files into the run directory
     runs.save(runs.load(run_dirs["gru"]), copy, report=False)
-    printed = CliRunner().invoke(cli, ["forecast", "--run", str(copy), "--data", str(files["longer"]), "--json"])
+    printed = CliRunner().invoke(
+        cli, ["forecast", "--run", str(copy), "--data", str(files["longer"]), "--json"]
+    )
     assert printed.exit_code == 0, printed.output
     rows = json.loads(printed.stdout)["forecast"]
     body = {"inputs": [series_body(read_prices(files["longer"]))]}
@@ -236,6 +242,39 @@ def test_many_series_in_one_request_each_answer_as_alone(
     ]
     long = client.post("/v1/models/base/forecast", json={"table": table}).json()
     assert long["predictions"] == answer["predictions"]
+
+
+def test_a_batch_goes_through_the_network_in_one_call_and_agrees_with_each_alone(
+    client: httpx.Client, run_dirs: dict, files: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Series of a request share each seed's predict call (laid end to end); a float32
+    network's output differs in its last bits with the batch, so a series' answer in a
+    batch agrees with its answer alone (`seqcast forecast`'s, to 1e-9) to 1e-7 of the price."""
+    full = read_prices(files["longer"])
+    cuts = [280, 300, 311, 330]
+    bodies = [
+        series_body(Loaded(full.series.iloc[:n], "yahoo", frame=full.frame.iloc[:n]), f"c{n}")
+        for n in cuts
+    ]
+    batch = client.post("/v1/models/gru/forecast", json={"inputs": bodies}).json()["predictions"]
+    for body, together in zip(bodies, batch, strict=True):
+        alone = client.post("/v1/models/gru/forecast", json={"inputs": [body]})
+        alone = alone.json()["predictions"][0]
+        assert together["dates"] == alone["dates"] and together["warnings"] == alone["warnings"]
+        for key in ("mean", "naive", "lo-80", "hi-80", "lo-95", "hi-95"):
+            np.testing.assert_allclose(together[key], alone[key], rtol=1e-7, atol=0)
+    from seqcast.serve import paths
+
+    calls: list[int] = []
+    predict = paths.Forecaster.predict
+
+    def counted(self: Any, y: Any, origins: Any, *args: Any) -> Any:
+        calls.append(len(origins))
+        return predict(self, y, origins, *args)
+
+    monkeypatch.setattr(paths.Forecaster, "predict", counted)
+    client.post("/v1/models/gru/forecast", json={"inputs": bodies})
+    assert len(calls) == 3  # naive, gru@0, gru@1: one call each over the four series
 
 
 def test_start_instead_of_timestamps_and_the_default_model(
@@ -274,7 +313,9 @@ def test_missing_days_are_filled_as_the_file_would_be_and_said(
     assert any("filled 2 missing days" in w for w in prediction["warnings"])
 
 
-def test_models_say_version_data_and_backtest(client: httpx.Client, run_dirs: dict, files: dict) -> None:
+def test_models_say_version_data_and_backtest(
+    client: httpx.Client, run_dirs: dict, files: dict
+) -> None:
     listed = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
     assert list(listed) == ["gru", "base", "plain"]
     gru = listed["gru"]
@@ -297,22 +338,76 @@ def _one(**fields: Any) -> dict:
 
 
 BAD = [
-    ("nan", "/invocations", b'{"inputs": [{"start": "2020-01-01", "target": [1.0, NaN]}]}', 422, "finite number"),
-    ("string", "/invocations", {"inputs": [{"start": "2020-01-01", "target": [1.0, "2"]}]}, 422, "valid number"),
-    ("null", "/invocations", {"inputs": [{"start": "2020-01-01", "target": [1.0, None]}]}, 422, "target[1]"),
+    (
+        "nan",
+        "/invocations",
+        b'{"inputs": [{"start": "2020-01-01", "target": [1.0, NaN]}]}',
+        422,
+        "finite number",
+    ),
+    (
+        "string",
+        "/invocations",
+        {"inputs": [{"start": "2020-01-01", "target": [1.0, "2"]}]},
+        422,
+        "valid number",
+    ),
+    (
+        "null",
+        "/invocations",
+        {"inputs": [{"start": "2020-01-01", "target": [1.0, None]}]},
+        422,
+        "target[1]",
+    ),
     ("negative", "/invocations", _one(target=[5.0, -1.0]), 422, "greater than 0"),
-    ("unsorted", "/invocations", _one(start=None, timestamps=["2020-01-02", "2020-01-01"], target=[1.0, 2.0]), 422, "out of order"),
-    ("duplicate", "/invocations", _one(start=None, timestamps=["2020-01-01", "2020-01-01"], target=[1.0, 2.0]), 422, "appears twice"),
+    (
+        "unsorted",
+        "/invocations",
+        _one(start=None, timestamps=["2020-01-02", "2020-01-01"], target=[1.0, 2.0]),
+        422,
+        "out of order",
+    ),
+    (
+        "duplicate",
+        "/invocations",
+        _one(start=None, timestamps=["2020-01-01", "2020-01-01"], target=[1.0, 2.0]),
+        422,
+        "appears twice",
+    ),
     ("short", "/invocations", _one(target=[1.0, 2.0, 3.0]), 422, "needs at least"),
-    ("horizon", "/invocations", {**_one(), "parameters": {"prediction_length": 8}}, 422, "above this run's horizon"),
+    (
+        "horizon",
+        "/invocations",
+        {**_one(), "parameters": {"prediction_length": 8}},
+        422,
+        "above this run's horizon",
+    ),
     ("level", "/invocations", {**_one(), "parameters": {"levels": [90]}}, 422, "ask for those"),
     ("model", "/v1/models/nope/forecast", _one(), 404, "no model 'nope'"),
-    ("label", "/invocations", {**_one(), "parameters": {"model": "lstm"}}, 422, "no model 'lstm' in run gru"),
+    (
+        "label",
+        "/invocations",
+        {**_one(), "parameters": {"model": "lstm"}},
+        422,
+        "no model 'lstm' in run gru",
+    ),
     ("too many", "/invocations", _too_many(), 422, "at most 1000 items"),
     ("both forms", "/invocations", {"inputs": [], "table": []}, 422, "either inputs or table"),
     ("not JSON", "/invocations", b"{nope", 422, "not JSON"),
-    ("covariates", "/invocations", {"inputs": [{"start": "2020-01-01", "target": [100.0] * 40}]}, 422, "high, low"),
-    ("oversized", "/invocations", b"[" + b"1," * 1_100_000 + b"1]", 413, "body over 2,000,000 bytes"),
+    (
+        "covariates",
+        "/invocations",
+        {"inputs": [{"start": "2020-01-01", "target": [100.0] * 40}]},
+        422,
+        "high, low",
+    ),
+    (
+        "oversized",
+        "/invocations",
+        b"[" + b"1," * 1_100_000 + b"1]",
+        413,
+        "body over 2,000,000 bytes",
+    ),
 ]
 
 
@@ -338,7 +433,10 @@ def assert_one_line(response: httpx.Response) -> None:
 
 def test_the_key_is_needed_and_checked(server: Server) -> None:
     assert httpx.get(f"{server.url}/health").status_code == 200  # probes need no key
-    for headers, says in (({}, "missing API key"), ({"Authorization": "Bearer nope"}, "wrong API key")):
+    for headers, says in (
+        ({}, "missing API key"),
+        ({"Authorization": "Bearer nope"}, "wrong API key"),
+    ):
         response = httpx.get(f"{server.url}/v1/models", headers=headers)
         assert response.status_code == 401 and says in response.json()["error"]
         assert response.headers["www-authenticate"] == "Bearer"
@@ -360,3 +458,181 @@ def test_too_few_errors_give_null_and_a_warning_never_nan(
     assert prediction["lo-95"] == [None, None] and None not in prediction["lo-80"]
     assert any("no 95% interval" in w for w in prediction["warnings"])
     assert_same_as_forecast(prediction, run_dirs["plain"], early, 2, finite=False)
+
+
+def _two_versions(data: Path) -> tuple[Result, Result]:
+    """Two runs of the same data that answer differently (a 3- and a 9-day average)."""
+    evaluation = Evaluation(test_days=30, calibration_days=50, horizon=2, levels=(80.0,))
+    loaded = read_prices(data)
+    return tuple(  # type: ignore[return-value]
+        Experiment({f"ma:{k}": registry.make(f"ma:{k}")}, evaluation).run(loaded) for k in (3, 9)
+    )
+
+
+def test_a_run_replaced_while_requests_flow_fails_none(files: dict, tmp_path: Path) -> None:
+    """Clients post without pause while the served directory is replaced (atomically, as
+    `seqcast run` writes it) and reloaded, six times: every request is answered, each by
+    one whole version; a request holding the old run finishes on it after the swap."""
+    old, new = _two_versions(files["daily"])
+    live = runs.save(old, tmp_path / "live", report=False)
+    versions = {
+        served_runs.version(runs.save(r, tmp_path / n, report=False)): r
+        for n, r in (("a", old), ("b", new))
+    }
+    loaded = read_prices(files["daily"])
+    body = {"inputs": [series_body(loaded, f"s{k}") for k in range(40)]}  # a slower request
+    answers: list[tuple[float, float, int, dict]] = []
+    stop = threading.Event()
+    catalog = Catalog([live])
+    with Server(create_app(catalog)) as server:
+
+        def post() -> None:
+            with httpx.Client(base_url=server.url, timeout=60) as c:
+                while not stop.is_set():
+                    began = time.monotonic()
+                    response = c.post("/invocations", json=body)
+                    answers.append((began, time.monotonic(), response.status_code, response.json()))
+
+        clients = [threading.Thread(target=post) for _ in range(4)]
+        for thread in clients:
+            thread.start()
+        with httpx.Client(base_url=server.url, timeout=60) as admin:
+            for swap in range(6):
+                time.sleep(0.3)
+                runs.save(new if swap % 2 == 0 else old, live, report=False)
+                reloaded = admin.post("/v1/admin/reload")
+                assert reloaded.status_code == 200 and reloaded.json()["models"][0]["changed"]
+        time.sleep(0.3)
+        stop.set()
+        for thread in clients:
+            thread.join()
+    assert len(answers) > 20 and {status for _, _, status, _ in answers} == {200}
+    seen = {answer["version"] for *_, answer in answers}
+    assert seen == set(versions)
+    for version in seen:  # no answer mixes two versions
+        same = [a["predictions"] for *_, a in answers if a["version"] == version]
+        assert all(p == same[0] for p in same)
+    assert {a["model"] for *_, a in answers} == {"ma:3", "ma:9"}
+    held = catalog.get()  # what a request holds from its start (app._answer)
+    runs.save(new if held.model == "ma:3" else old, live, report=False)
+    catalog.reload()
+    assert catalog.get().version != held.version
+    item = to_item(
+        Series(start="2020-01-01", target=[100.0 + k for k in range(20)]),
+        "x",
+        "daily",
+        LoadOptions(),
+    )
+    assert forecast(held, [item], 2, [], held.model)[0]["version"] == held.version
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_command_serves_the_loopback_with_a_key_and_reloads_on_sighup(
+    files: dict, tmp_path: Path
+) -> None:
+    old, new = _two_versions(files["daily"])
+    live = runs.save(old, tmp_path / "live", report=False)
+    key = tmp_path / "key"
+    key.write_text(KEY + "\n")
+    port = _free_port()
+    command = [sys.executable, "-m", "seqcast", "serve", "--run", str(live), "--port", str(port)]
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [*command, "--api-key-file", str(key)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_for(lambda: httpx.get(f"{url}/health").status_code == 200, process)
+        print(f"cold start: {time.monotonic() - started:.2f} s")  # measured in bench/
+        assert httpx.get(f"{url}/v1/models").status_code == 401
+        listed = httpx.get(f"{url}/v1/models", headers=AUTH).json()["models"][0]
+        assert listed["version"] == served_runs.version(live) and listed["model"] == "ma:3"
+        runs.save(new, live, report=False)
+        process.send_signal(signal.SIGHUP)
+        _wait_for(
+            lambda: (
+                httpx.get(f"{url}/v1/models", headers=AUTH).json()["models"][0]["model"] == "ma:9"
+            ),
+            process,
+        )
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert f"at http://127.0.0.1:{port}/v1/models/live/forecast" in stderr
+    assert "reload: live" in stderr and "(new version)" in stderr
+
+
+def _wait_for(ready: Any, process: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "seqcast serve exited"
+        try:
+            if ready():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"not ready after {seconds} s")
+
+
+def test_bad_serve_options_are_one_line_and_exit_2(run_dirs: dict, tmp_path: Path) -> None:
+    runner = CliRunner()
+    empty = tmp_path / "empty-key"
+    empty.write_text("\n")
+    for args, says in (
+        (["--run", str(tmp_path / "nowhere")], "not a seqcast run directory"),
+        (["--run", str(run_dirs["gru"]), "--run", str(run_dirs["gru"])], "two runs are called gru"),
+        (["--run", str(run_dirs["gru"]), "--api-key-file", str(empty)], "empty; put the key"),
+        (
+            ["--run", str(run_dirs["gru"]), "--ledger", str(run_dirs["gru"] / "config.json")],
+            "not a seqcast ledger",
+        ),
+    ):
+        result = runner.invoke(cli, ["serve", *args])
+        assert result.exit_code == 2, result.output
+        assert says in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_fuzzing_the_openapi_schema_finds_no_server_error(server: Server) -> None:
+    """Schemathesis draws valid and invalid requests for every operation from the OpenAPI
+    schema: no 5xx, every error a one-line JSON object, every answer as the schema says."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 6
+    modes = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+    for operation in operations:
+        strategy = operation.as_strategy(modes[0]) | operation.as_strategy(modes[1])
+
+        @settings(
+            max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        @given(case=strategy)
+        def check(case: Any) -> None:
+            response = case.call(base_url=server.url, headers=AUTH, timeout=60)
+            assert response.status_code < 500, response.text
+            if response.status_code >= 400:
+                assert_one_line(httpx.Response(response.status_code, content=response.content))
+            case.validate_response(
+                response,
+                checks=[
+                    status_code_conformance,
+                    content_type_conformance,
+                    response_schema_conformance,
+                ],
+            )
+
+        check()

@@ -176,7 +176,6 @@ def track_command(
 def _print_tracked(tracked: Any) -> None:
     from rich.table import Table
 
-
     out = stdout()
     for note in tracked.notes:
         typer.echo(f"seqcast: note: {note}", err=True)

@@ -36,7 +36,9 @@ from seqcast.serve.series import from_table, to_item
 from seqcast.settings import LoadOptions
 
 MAX_BODY = 16 * 1024 * 1024  # bytes: 100 series of 5,000 days is about 9 MB as JSON
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (401, 404, 413, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Error} for code in (400, 401, 404, 413, 422)
+}
 BEARER = HTTPBearer(auto_error=False, description="The key in --api-key-file.")
 log = logging.getLogger("seqcast.serve")
 
@@ -117,7 +119,7 @@ def _answer(catalog: Catalog, name: str | None, request: ForecastRequest) -> dic
     specs = request.inputs if request.inputs is not None else from_table(request.table or [])
     where = "inputs" if request.inputs is not None else "table"
     items = [to_item(s, f"{where}[{k}]", calendar, options) for k, s in enumerate(specs)]
-    predictions = [forecasting.forecast(served, item, horizon, levels, label) for item in items]
+    predictions = forecasting.forecast(served, items, horizon, levels, label)
     return plain(
         {"model": label, "run": served.name, "version": served.version, "predictions": predictions}
     )
@@ -148,7 +150,10 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> JSONResponse:
-        return one_line(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+        detail = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in detail:  # FastAPI's words
+            detail = "body: not JSON text; send UTF-8 JSON"
+        return one_line(exc.status_code, detail, getattr(exc, "headers", None))
 
     @app.exception_handler(Unauthorized)
     async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:

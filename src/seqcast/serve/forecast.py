@@ -1,14 +1,10 @@
-"""One series' forecast from a served run: the next days of the chosen model (its seeds
-averaged) and of naive, with the run's calibrated intervals. The numbers `seqcast forecast`
-prints for the same history (tested to 1e-9): the fitted models predict from the history's
-end; the errors they make on the days the history has after the run's own forecasts end
-join the run's out-of-sample errors that calibrate the intervals, as in Result.forecast.
-
-Each column predicts one series per call, with the same origins `seqcast forecast` uses:
-a float32 network's output can differ in its last bits with the batch it is computed in
-(1.6e-7 on a price of 90, measured), and an answer must not depend on the other series of a
-request. The costly part of many series, the intervals, is shared: the run's own errors are
-sorted once when it loads (served.py) and each series adds only its newer days.
+"""A request's forecasts from a served run: for each series the next days of the chosen
+model (its seeds averaged) and of naive, with the run's calibrated intervals: the numbers
+`seqcast forecast` prints for the same history (tested to 1e-9). The fitted models predict
+from the series' end; their errors on the days the series has after the run's own
+forecasts end join the run's out-of-sample errors that calibrate the intervals, as in
+Result.forecast (paths.py predicts, bounds.py reads the intervals: the run's own errors are
+sorted once when it loads, and each series adds only its newer days).
 """
 
 from __future__ import annotations
@@ -22,6 +18,7 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluate.intervals import column_names, min_errors, volatility
 from seqcast.models.base import future_dates
 from seqcast.serve.bounds import bounds, newer_errors
+from seqcast.serve.paths import Paths, alone, together, windowed
 from seqcast.serve.series import Item
 from seqcast.serve.served import Served
 
@@ -53,28 +50,50 @@ def check_request(
 
 
 def forecast(
-    served: Served, item: Item, horizon: int, levels: list[float], label: str
+    served: Served, items: list[Item], horizon: int, levels: list[float], label: str
+) -> list[dict[str, Any]]:
+    """The answer for each series (strict-JSON-ready but for NaN, which `plain` turns into
+    null): dates, mean, naive, lo-<level>/hi-<level>, the run's version and warnings. Several
+    series go through each model in one call where its forecasts allow it (paths.py)."""
+    result = served.result
+    columns = [c for lab in dict.fromkeys([label, "naive"]) for c in result.columns[lab]]
+    for item in items:
+        _check_length(served, item, columns, label)
+    shapes = {None if item.frame is None else tuple(item.frame.columns) for item in items}
+    batch = len(items) > 1 and len(shapes) == 1
+    computed = {
+        column: together(served, items, column, horizon)
+        if batch and windowed(result.fitted[column])
+        else [alone(served, item, column, horizon) for item in items]
+        for column in columns
+    }
+    return [
+        _answer(served, item, {c: computed[c][k] for c in columns}, horizon, levels, label)
+        for k, item in enumerate(items)
+    ]
+
+
+def _answer(
+    served: Served,
+    item: Item,
+    paths: dict[str, Paths],
+    horizon: int,
+    levels: list[float],
+    label: str,
 ) -> dict[str, Any]:
-    """The answer for one series (strict-JSON-ready but for NaN, which `plain` turns into
-    null): dates, mean, naive, lo-<level>/hi-<level>, the run's version and warnings."""
-    result, series = served.result, item.series
-    labels = list(dict.fromkeys([label, "naive"]))
-    columns = [c for lab in labels for c in result.columns[lab]]
-    _check_length(served, item, columns, label)
-    points = {c: result.fitted[c].forecast(series, horizon, item.frame).to_numpy() for c in columns}
-    spans = {c: _bounds(served, item, c, points[c], levels) for c in columns} if levels else {}
+    columns = served.result.columns
+    spans = {c: _bounds(served, item, c, p, levels) for c, p in paths.items()} if levels else {}
     answer: dict[str, Any] = {
         "item_id": item.name,
-        "dates": [str(d.date()) for d in future_dates(series.index, horizon)],
+        "dates": [str(d.date()) for d in future_dates(item.series.index, horizon)],
+        "mean": _mean([paths[c].point for c in columns[label]]).tolist(),
+        "naive": _mean([paths[c].point for c in columns["naive"]]).tolist(),
     }
-    answer["mean"] = _mean([points[c] for c in result.columns[label]]).tolist()
-    answer["naive"] = _mean([points[c] for c in result.columns["naive"]]).tolist()
     for level in levels:
         for side, key in enumerate(column_names("", level)):  # "-lo-80", "-hi-80"
-            rows = [spans[c][level][side] for c in result.columns[label]]
-            answer[key[1:]] = _mean(rows).tolist()
+            answer[key[1:]] = _mean([spans[c][level][side] for c in columns[label]]).tolist()
     answer["version"] = served.version
-    answer["warnings"] = item.warnings + _interval_warnings(answer, levels, horizon)
+    answer["warnings"] = item.warnings + _interval_warnings(answer, levels)
     return answer
 
 
@@ -88,37 +107,24 @@ def _check_length(served: Served, item: Item, columns: list[str], label: str) ->
 
 
 def _bounds(
-    served: Served, item: Item, column: str, points: np.ndarray, levels: list[float]
+    served: Served, item: Item, column: str, paths: Paths, levels: list[float]
 ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """Per level, (lo, hi) over the horizon of one column's forecast."""
-    result, series = served.result, item.series
-    evaluation = result.settings["evaluation"]
+    series, horizon = item.series, len(paths.point)
+    evaluation = served.result.settings["evaluation"]
     method, window = evaluation["intervals"], int(evaluation["calibration_days"])
     vol = volatility(series) if method == "scaled" else None
     cutoff = series.index.to_numpy(dtype="datetime64[ns]")[-1]
-    origins, paths = _newer(served, item, column)
-    lo = {level: np.full(len(points), np.nan) for level in levels}
-    hi = {level: np.full(len(points), np.nan) for level in levels}
-    for h in range(1, len(points) + 1):
+    lo = {level: np.full(horizon, np.nan) for level in levels}
+    hi = {level: np.full(horizon, np.nan) for level in levels}
+    for h in range(1, horizon + 1):
         past = served.errors[(column, h)]
-        if len(origins):
-            past = newer_errors(past, series, origins, paths, h)
-        found = bounds(past, points[h - 1], cutoff, h, levels, method, window, vol)
+        if len(paths.origins):
+            past = newer_errors(past, series, paths.origins, paths.newer, h)
+        found = bounds(past, paths.point[h - 1], cutoff, h, levels, method, window, vol)
         for level, (low, high) in found.items():
             lo[level][h - 1], hi[level][h - 1] = low, high
     return {level: (lo[level], hi[level]) for level in levels}
-
-
-def _newer(served: Served, item: Item, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """The column's forecasts from the days the history has after the run's forecasts end,
-    whose truth it knows: out of sample too, so their errors join the calibration."""
-    series = item.series
-    first = int(series.index.searchsorted(served.last_cutoff, side="right")) + 1
-    if first >= len(series):
-        return np.empty(0, dtype=np.int64), np.empty((0, served.result.horizon))
-    origins = np.arange(first, len(series))
-    forecaster = served.result.fitted[column]
-    return origins, forecaster.predict(series, origins, served.result.horizon, item.frame)
 
 
 def _mean(rows: list[np.ndarray]) -> np.ndarray:
@@ -131,7 +137,7 @@ def _mean(rows: list[np.ndarray]) -> np.ndarray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _interval_warnings(answer: dict[str, Any], levels: list[float], horizon: int) -> list[str]:
+def _interval_warnings(answer: dict[str, Any], levels: list[float]) -> list[str]:
     notes = []
     for level in levels:
         missing = [h + 1 for h, v in enumerate(answer[f"lo-{level:g}"]) if not math.isfinite(v)]
