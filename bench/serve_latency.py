@@ -51,6 +51,7 @@ HERE = Path(__file__).resolve().parent
 SOURCE = HERE.parent / "src"
 ENV = {**os.environ, "PYTHONPATH": str(SOURCE)}
 HISTORY = 1000  # days each request sends
+JSON = {"content-type": "application/json"}
 
 
 def train(data: Path, folder: Path) -> tuple[Path, Path]:
@@ -136,16 +137,16 @@ def latencies(
     series, frame = loaded.series.iloc[-HISTORY:], loaded.frame
     assert frame is not None
     frame = frame.iloc[-HISTORY:]
-    payload = body(loaded)
+    payload = json.dumps(body(loaded)).encode()  # encoded once: the client's work is not timed
     http, library = [], []
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with httpx.Client(base_url=url, timeout=60, headers=JSON) as client:
         for _ in range(5):  # warm both paths up
-            client.post("/v1/models/gru/forecast", json=payload).raise_for_status()
+            client.post("/v1/models/gru/forecast", content=payload).raise_for_status()
             result.forecast(series, 7, frame)
         for _ in range(blocks):
             for _ in range(per_block):
                 began = time.perf_counter()
-                client.post("/v1/models/gru/forecast", json=payload).raise_for_status()
+                client.post("/v1/models/gru/forecast", content=payload).raise_for_status()
                 http.append(time.perf_counter() - began)
             for _ in range(per_block):
                 began = time.perf_counter()
@@ -159,12 +160,12 @@ def batches(url: str, run_dir: Path, loaded: Loaded, repeats: int) -> dict[str, 
     series, frame = loaded.series.iloc[-HISTORY:], loaded.frame
     assert frame is not None
     frame = frame.iloc[-HISTORY:]
-    payload = body(loaded, 100)
+    payload = json.dumps(body(loaded, 100)).encode()
     http, library = [], []
-    with httpx.Client(base_url=url, timeout=120) as client:
+    with httpx.Client(base_url=url, timeout=120, headers=JSON) as client:
         for _ in range(repeats):
             began = time.perf_counter()
-            answer = client.post("/v1/models/gru/forecast", json=payload)
+            answer = client.post("/v1/models/gru/forecast", content=payload)
             answer.raise_for_status()
             http.append(time.perf_counter() - began)
             assert len(answer.json()["predictions"]) == 100
@@ -173,7 +174,7 @@ def batches(url: str, run_dir: Path, loaded: Loaded, repeats: int) -> dict[str, 
                 result.forecast(series, 7, frame)
             library.append(time.perf_counter() - began)
     return {
-        "body_mb": len(json.dumps(payload)) / 1e6,
+        "body_mb": len(payload) / 1e6,
         "http_100_series_s": [round(s, 4) for s in http],
         "library_100_result_forecast_s": [round(s, 4) for s in library],
     }

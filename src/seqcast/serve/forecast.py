@@ -82,7 +82,7 @@ def _answer(
     label: str,
 ) -> dict[str, Any]:
     columns = served.result.columns
-    spans = {c: _bounds(served, item, c, p, levels) for c, p in paths.items()} if levels else {}
+    spans = {c: _bounds(served, item, c, paths[c], levels) for c in columns[label] if levels}
     answer: dict[str, Any] = {
         "item_id": item.name,
         "dates": [str(d.date()) for d in future_dates(item.series.index, horizon)],

@@ -15,6 +15,9 @@ from seqcast.errors import SeqcastError
 from seqcast.serve.schema import COVARIATES, Row, Series
 from seqcast.settings import LoadOptions
 
+DAY = 86_400 * 10**9  # in nanoseconds
+EPOCH = 719_163  # date(1970, 1, 1).toordinal(): dates as days since numpy's epoch, quickly
+
 
 @dataclass
 class Item:
@@ -61,7 +64,8 @@ def _dates(spec: Series, name: str, calendar: str, n: int) -> pd.DatetimeIndex:
         raise SeqcastError(
             f"{name}: {len(spec.timestamps)} timestamps for {n} target values; give one each"
         )
-    index = pd.DatetimeIndex(pd.to_datetime(spec.timestamps), name="date")
+    days = np.fromiter((d.toordinal() for d in spec.timestamps), np.int64, n) - EPOCH
+    index = pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[ns]"), name="date")
     steps = np.diff(index.asi8)
     if (steps <= 0).any():
         k = int(np.flatnonzero(steps <= 0)[0]) + 1
@@ -99,13 +103,15 @@ def _covariates(spec: Series, name: str, index: pd.DatetimeIndex) -> pd.DataFram
                 " target values; give one each (null where unknown)"
             )
     columns = [c for c in COVARIATES if c in given]  # the loader's order
-    data = {c: np.array([np.nan if v is None else v for v in given[c]], float) for c in columns}
+    data = {c: np.array(given[c], dtype=float) for c in columns}  # null -> NaN
     return pd.DataFrame(data, index=index)
 
 
 def _fill_gaps(item: Item, calendar: str, options: LoadOptions) -> Item:
     """Missing days of the calendar, as the run's load options treat them."""
     index = item.series.index
+    if calendar == "daily" and (len(index) < 2 or (np.diff(index.asi8) == DAY).all()):
+        return item  # every day there: nothing to fill (the common case, checked fast)
     expected = expected_days(index[0], index[-1], calendar)
     missing = expected[~expected.isin(index)]
     if missing.empty or options.gaps == "drop":
