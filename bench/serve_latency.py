@@ -14,8 +14,9 @@ with open/high/low/volume, as a client would send them.
   forecast`, no HTTP, same numbers);
 - 100 series in one request: wall time, alternated with the reference looping
   `Result.forecast` over the same 100 series;
-- cold start: from starting `seqcast serve` to the first answer of /health, alternated with
-  a whole `seqcast forecast` process on the same run (the one-shot way to a forecast);
+- cold start: from starting `seqcast serve` to the first answer of /health (the GRU run, and
+  a 7-day moving average's run, which needs no PyTorch), alternated with a whole `seqcast
+  forecast` process on the GRU run (the one-shot way to a forecast);
 - 16 clients posting one series each as fast as they can for a bounded time: requests,
   errors, throughput and latency, against 1 client for the same time.
 
@@ -54,15 +55,22 @@ HISTORY = 1000  # days each request sends
 JSON = {"content-type": "application/json"}
 
 
-def train(data: Path, folder: Path) -> tuple[Path, Path]:
-    """The served run, fitted on the file without its last 365 days (saved as a file)."""
+def train(data: Path, folder: Path) -> tuple[Path, Path, Path]:
+    """The served run, fitted on the file without its last 365 days (saved as a file), and
+    a run of a moving average on the same days (a server without PyTorch)."""
     lines = data.read_text().splitlines()
     fitted = folder / "btc.csv"
     fitted.write_text("\n".join(lines[: len(lines) - 365]) + "\n")
-    model = registry.make("gru", {"epochs": 1})
+    loaded = read_prices(fitted)
     evaluation = Evaluation(test_days=60, horizon=7, levels=(80.0, 95.0))
-    result = Experiment({"gru": model}, evaluation, seeds=(0, 1)).run(read_prices(fitted))
-    return runs.save(result, folder / "gru", report=False), fitted
+    model = registry.make("gru", {"epochs": 1})
+    result = Experiment({"gru": model}, evaluation, seeds=(0, 1)).run(loaded)
+    average = Experiment({"ma:7": registry.make("ma:7")}, evaluation).run(loaded)
+    return (
+        runs.save(result, folder / "gru", report=False),
+        runs.save(average, folder / "ma", report=False),
+        fitted,
+    )
 
 
 def body(loaded: Loaded, items: int = 1) -> dict[str, Any]:
@@ -107,12 +115,13 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def cold_starts(run_dir: Path, fitted: Path, pairs: int) -> dict[str, list[float]]:
-    served, oneshot = [], []
+def cold_starts(run_dir: Path, baseline: Path, fitted: Path, pairs: int) -> dict[str, list[float]]:
+    served, average, oneshot = [], [], []
     for _ in range(pairs):
-        process, _, seconds = start_server(run_dir)
-        stop(process)
-        served.append(seconds)
+        for directory, times in ((run_dir, served), (baseline, average)):
+            process, _, seconds = start_server(directory)
+            stop(process)
+            times.append(round(seconds, 3))
         began = time.perf_counter()
         command = [
             sys.executable,
@@ -125,8 +134,12 @@ def cold_starts(run_dir: Path, fitted: Path, pairs: int) -> dict[str, list[float
             str(fitted),
         ]
         subprocess.run(command, env=ENV, check=True, capture_output=True)
-        oneshot.append(time.perf_counter() - began)
-    return {"serve_to_first_health_s": served, "forecast_command_s": oneshot}
+        oneshot.append(round(time.perf_counter() - began, 3))
+    return {
+        "serve_gru_to_first_health_s": served,
+        "serve_moving_average_to_first_health_s": average,
+        "forecast_command_gru_s": oneshot,
+    }
 
 
 def latencies(
@@ -245,9 +258,9 @@ def main() -> None:
     torch.set_num_threads(1)  # the reference path gets what each request gets in the server
     report: dict[str, Any] = {"nproc": os.cpu_count(), "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as folder:
-        run_dir, fitted = train(Path(args.data), Path(folder))
+        run_dir, baseline, fitted = train(Path(args.data), Path(folder))
         loaded = read_prices(fitted)
-        report["cold_start"] = cold_starts(run_dir, fitted, args.cold)
+        report["cold_start"] = cold_starts(run_dir, baseline, fitted, args.cold)
         process, url, _ = start_server(run_dir)
         try:
             report["one_series_h7_two_levels"] = latencies(

@@ -291,6 +291,29 @@ def test_track_refuses_days_the_model_learned_from_and_going_back(
     assert alone.exit_code == 2 and "give both --run and --data" in alone.output
 
 
+def test_track_fetches_a_symbol_beside_the_ledger(
+    httpserver: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--data BTC-USD: the newest prices are fetched (here from a loopback server answering
+    as Yahoo's chart API) into the ledger's folder, then tracked as a file would be."""
+    from .test_fetch import chart
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("SEQCAST_FETCH_URL", httpserver.url_for("/"))
+    httpserver.expect_oneshot_request("/v8/finance/chart/BTC-USD").respond_with_json(chart(0, 200))
+    from seqcast.data.fetch import fetch
+
+    first = fetch("BTC-USD", tmp_path / "first.csv")
+    run_dir = save_run(tmp_path / "ma", first.path, {"ma:5": "ma:5"}, test_days=30, horizon=2)
+    httpserver.expect_oneshot_request("/v8/finance/chart/BTC-USD").respond_with_json(chart(200, 3))
+    book = tmp_path / "book" / "ledger.db"
+    book.parent.mkdir()
+    tracked = track(run_dir, "BTC-USD", book)
+    assert (tracked.series, tracked.published) == ("BTC-USD", 2)
+    assert "fetched BTC-USD: 3 new days" in tracked.notes[0]
+    assert read_prices(book.parent / "BTC-USD.csv").series.index[-1] == pd.Timestamp(tracked.origin)
+
+
 @pytest.fixture(scope="module")
 def tracked_book(
     base_run: Path, prices: list[str], tmp_path_factory: pytest.TempPathFactory

@@ -431,6 +431,23 @@ def assert_one_line(response: httpx.Response) -> None:
     assert "\n" not in error["error"] and "Traceback" not in response.text
 
 
+def test_an_unexpected_failure_is_a_one_line_500_and_the_connection_lives(
+    client: httpx.Client, files: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seqcast.serve import app as served_app
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug, with details the client must not see")
+
+    monkeypatch.setattr(served_app.forecasting, "forecast", broken)
+    body = {"inputs": [series_body(read_prices(files["daily"]))]}
+    failed = client.post("/v1/models/gru/forecast", json=body)
+    assert failed.status_code == 500
+    assert failed.json() == {"error": "internal error (RuntimeError); see the server's log"}
+    monkeypatch.undo()
+    assert client.post("/v1/models/gru/forecast", json=body).status_code == 200  # same client
+
+
 def test_the_key_is_needed_and_checked(server: Server) -> None:
     assert httpx.get(f"{server.url}/health").status_code == 200  # probes need no key
     for headers, says in (

@@ -90,7 +90,12 @@ def connect(path: Path, create: bool = False) -> sqlite3.Connection:
         )
     if path.is_dir():
         raise SeqcastError(f"{path}: a directory; give the ledger's file name with --ledger")
-    connection = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    if not path.parent.is_dir():
+        raise SeqcastError(f"{path}: the folder {path.parent} does not exist; create it first")
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    except sqlite3.Error as exc:
+        raise SeqcastError(f"{path}: cannot open it ({exc})") from None
     try:
         _check(connection, path)
     except BaseException:

@@ -24,6 +24,7 @@ from seqcast.serve import ledger
 from seqcast.serve.served import version
 
 SYMBOL = re.compile(r"[\w.^=-]{1,32}")
+FILE_SUFFIXES = (".csv", ".gz", ".zip", ".parquet", ".txt", ".tsv")
 
 
 @dataclass
@@ -89,7 +90,8 @@ def _data(data: str, ledger_path: Path) -> tuple[Path, str, list[str]]:
     """A price file as it is, or a symbol's history fetched beside the ledger."""
     if Path(data).is_file():
         return Path(data), Path(data).name.split(".")[0], []
-    if not SYMBOL.fullmatch(data) or "/" in data:
+    looks_like_a_file = "/" in data or Path(data).suffix.lower() in FILE_SUFFIXES
+    if looks_like_a_file or not SYMBOL.fullmatch(data):
         raise SeqcastError(f"--data {data}: no such file, nor a ticker symbol (e.g. BTC-USD)")
     from seqcast.data.fetch import fetch
 
