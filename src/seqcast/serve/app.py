@@ -14,7 +14,6 @@ Every answer is strict JSON (null, never NaN); every error a 4xx with one line,
 from __future__ import annotations
 
 import hmac
-import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,15 +21,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from seqcast import __version__
 from seqcast.errors import SeqcastError
 from seqcast.io import plain
 from seqcast.serve import forecast as forecasting
 from seqcast.serve.catalog import Catalog, UnknownModel
+from seqcast.serve.middleware import BodyLimit, Guard
 from seqcast.serve.schema import Error, ForecastRequest, ForecastResponse
 from seqcast.serve.series import from_table, to_item
 from seqcast.settings import LoadOptions
@@ -40,7 +38,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Error} for code in (400, 401, 404, 413, 422)
 }
 BEARER = HTTPBearer(auto_error=False, description="The key in --api-key-file.")
-log = logging.getLogger("seqcast.serve")
 
 
 class Unauthorized(SeqcastError):
@@ -166,73 +163,6 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(SeqcastError)
     async def refused(request: Request, exc: SeqcastError) -> JSONResponse:
         return one_line(422, str(exc))
-
-
-class Guard:
-    """An unexpected failure: a one-line 500 naming only its type (the traceback goes to
-    the server's log), and the connection stays usable (Starlette's own handler re-raises,
-    and uvicorn then drops the connection)."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watched)
-        except Exception as exc:
-            log.exception("%s %s failed", scope.get("method"), scope.get("path"))
-            if started or scope["type"] != "http":
-                raise
-            message = f"internal error ({type(exc).__name__}); see the server's log"
-            await JSONResponse({"error": message}, status_code=500)(scope, receive, send)
-
-
-class BodyLimit:
-    """Refuse a body over `limit` bytes with a one-line 413, whether its Content-Length
-    says so or it streams past the limit (the body is read here, then handed on)."""
-
-    def __init__(self, app: ASGIApp, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = Headers(scope=scope).get("content-length", "0")
-        if not declared.isdigit() or int(declared) > self.limit:
-            return await self._refuse(scope, receive, send)
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.limit:
-                return await self._refuse(scope, receive, send)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        given = False
-
-        async def replay() -> Message:
-            nonlocal given
-            if given:
-                return await receive()  # after the body: only the disconnect
-            given = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        return await self.app(scope, replay, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"body over {self.limit:,} bytes; send fewer or shorter series per request"
-        response = JSONResponse({"error": message}, status_code=413)
-        await response(scope, receive, send)
 
 
 def _first_problem(errors: Any) -> str:
