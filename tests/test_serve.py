@@ -568,6 +568,9 @@ def test_the_command_serves_the_loopback_with_a_key_and_reloads_on_sighup(
         _wait_for(lambda: httpx.get(f"{url}/health").status_code == 200, process)
         print(f"cold start: {time.monotonic() - started:.2f} s")  # measured in bench/
         assert httpx.get(f"{url}/v1/models").status_code == 401
+        for address in _other_addresses():  # listening on the loopback only
+            with pytest.raises(OSError), socket.create_connection((address, port), timeout=2):
+                pass
         listed = httpx.get(f"{url}/v1/models", headers=AUTH).json()["models"][0]
         assert listed["version"] == served_runs.version(live) and listed["model"] == "ma:3"
         runs.save(new, live, report=False)
@@ -583,6 +586,17 @@ def test_the_command_serves_the_loopback_with_a_key_and_reloads_on_sighup(
         _, stderr = process.communicate(timeout=30)
     assert f"at http://127.0.0.1:{port}/v1/models/live/forecast" in stderr
     assert "reload: live" in stderr and "(new version)" in stderr
+
+
+def _other_addresses() -> list[str]:
+    """This machine's outward address, if it has one (a UDP socket's connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+        except OSError:
+            return []
+        address = str(probe.getsockname()[0])
+    return [] if address.startswith("127.") or address == "0.0.0.0" else [address]
 
 
 def _wait_for(ready: Any, process: subprocess.Popen, seconds: float = 90) -> None:

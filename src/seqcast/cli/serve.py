@@ -4,6 +4,7 @@ the `serve` extra: pip install 'seqcast[serve]'; the ledger only the standard li
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -67,8 +68,8 @@ def serve_command(
             from seqcast.serve.ledger import connect
 
             connect(ledger).close()  # refuse a file that is not a ledger now, not per request
-        catalog = Catalog(run)
         _one_thread_per_request()
+        catalog = Catalog(run)
         _reload_on_sighup(catalog)
         if host not in LOOPBACK and key is None:
             typer.echo(
@@ -100,12 +101,15 @@ def _read_key(path: Path) -> str:
 
 
 def _one_thread_per_request() -> None:
-    """Requests run in threads of their own; PyTorch's intra-op threads on top of them
-    fight over the cores (a 12 ms answer takes 60 ms on this 2-core machine)."""
+    """Requests run in threads of their own; PyTorch's intra-op threads on top of them fight
+    over the cores (a 12 ms answer took 60 ms on this 2-core machine, and restoring a network
+    1.2 s instead of 0.08 s). Set before PyTorch loads with the first neural run."""
     if "torch" in sys.modules:
         import torch
 
         torch.set_num_threads(1)
+    else:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def _reload_on_sighup(catalog: Any) -> None:
