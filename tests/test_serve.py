@@ -612,7 +612,13 @@ def _wait_for(ready: Any, process: subprocess.Popen, seconds: float = 90) -> Non
     pytest.fail(f"not ready after {seconds} s")
 
 
-def test_bad_serve_options_are_one_line_and_exit_2(run_dirs: dict, tmp_path: Path) -> None:
+def test_bad_serve_options_are_one_line_and_exit_2(
+    run_dirs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seqcast.cli.serve
+
+    # the command sets PyTorch's threads for its process: not for the test's process
+    monkeypatch.setattr(seqcast.cli.serve, "_one_thread_per_request", lambda: None)
     runner = CliRunner()
     empty = tmp_path / "empty-key"
     empty.write_text("\n")
