@@ -34,6 +34,7 @@ from seqcast.cli.options import (
     takes,
     user_errors,
 )
+from seqcast.cli.serve import serve_command, track_command
 from seqcast.cli.tune import tune_command
 from seqcast.models.registry import COMPARED, models_help
 from seqcast.settings import Evaluation, LoadOptions
@@ -240,6 +241,8 @@ def _settings(
 
 # seqcast tune lives in cli/tune.py (its options are its own)
 app.command(name="tune")(takes(LoadOptions)(tune_command))
+app.command(name="serve")(serve_command)
+app.command(name="track")(track_command)
 
 
 @app.command(name="report")
