@@ -20,10 +20,17 @@ def test_run_is_one_model_and_the_baselines_named(price_csv: Path) -> None:
     assert [one.series.name for one in loaded] == ["Close"]
 
 
+def test_run_defaults_to_auto_and_neural_settings_alone_to_gru(price_csv: Path) -> None:
+    ran, _, _ = plan({"data": str(price_csv)}, "run")
+    assert list(ran.models) == ["auto", "naive"]
+    layered, _, _ = plan({"data": str(price_csv), "layers": "gru:4, dense:1"}, "run")
+    assert list(layered.models) == ["gru", "naive"]
+
+
 def test_compare_defaults_to_baselines_and_presets_over_three_seeds(price_csv: Path) -> None:
     experiment, _, _ = plan({"data": str(price_csv), "epochs": 3, "patience": 2}, "compare")
     assert list(experiment.models) == [
-        "naive", "drift", "ma:7", "snaive:7", "mlp", "rnn", "lstm", "gru", "tutorial"
+        "naive", "drift", "ma:7", "snaive:7", "mlp", "rnn", "lstm", "gru", "tutorial", "auto"
     ]  # fmt: skip
     assert experiment.seeds == (0, 1, 2)
     gru = experiment.models["gru"].get_params()

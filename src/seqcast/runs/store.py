@@ -227,13 +227,13 @@ def _load_model(folder: Path, column: str, digests: dict[str, str]) -> Any:
     weights = folder / f"{_file_name(column)}.safetensors"
     arrays = {}
     if weights.exists():
+        arrays = read_safetensors(weights)  # a damaged header is named first
         expected = digests.get(weights.name)
         if expected and hashlib.sha256(weights.read_bytes()).hexdigest() != expected:
             raise SeqcastError(
                 f"{weights}: the weights differ from the ones saved (sha256 in config.json);"
                 " the file is damaged: rerun to write it again"
             )
-        arrays = read_safetensors(weights)
     return restore(meta, arrays, meta_path)
 
 
