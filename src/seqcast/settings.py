@@ -16,14 +16,12 @@ from typing import Any
 
 from seqcast.data.layouts import FORMATS
 from seqcast.errors import SeqcastError
+from seqcast.models.names import LOSSES, OPTIMIZERS, TRANSFORMS
 from seqcast.models.spec import DEFAULT, PRESETS
 
-TRANSFORMS = ("price", "log_return", "pct_change")
 STRATEGIES = ("recursive", "direct")
 INTERVALS = ("conformal", "adaptive", "scaled")
 MAX_HORIZON = 90
-OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd")
-LOSSES = ("mse", "mae", "huber")
 
 
 def option(
