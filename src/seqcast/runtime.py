@@ -1,6 +1,7 @@
 """Process-wide settings, in one place: only entry points call these (the CLI's `main`, a
 Ray task, a tuning worker), never library code, so a program that imports seqcast and
-calls `fit` keeps its process as it was.
+calls `fit` keeps its process as it was (and calls `prepare()` itself for the CLI's
+training speed).
 
 - The allocator: glibc keeps freed memory for reuse (every training step frees and
   re-allocates the same multi-MB buffers; fresh pages from the system cost a page fault
@@ -30,9 +31,7 @@ def prepare(threads: int | None = None, quiet_optuna: bool = False) -> None:
 
         torch.set_num_threads(threads)
     if quiet_optuna:
-        import optuna
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        optuna_warnings_only()
 
 
 def keep_freed_memory() -> bool:
@@ -49,6 +48,13 @@ def keep_freed_memory() -> bool:
     mallopt(M_TRIM_THRESHOLD, 1 << 30)  # keep up to 1 GiB of free heap
     mallopt(M_MMAP_THRESHOLD, 1 << 25)  # buffers up to 32 MiB (its maximum) from the heap
     return True
+
+
+def optuna_warnings_only() -> None:
+    """Optuna logs warnings only, not a line per trial (its log level is process-wide)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 def fast_exit(code: int) -> NoReturn:

@@ -146,15 +146,10 @@ def fit_members(
         ]
         if on_epoch is not None:
             on_epoch(logs)
-        for slot in done:
-            alive[slot].final = _single(model, alive[slot].seed, alive[slot].best)
-        if done:  # the group goes on without the members that stopped
-            keep = [slot for slot in range(len(alive)) if slot not in done]
-            alive = [alive[slot] for slot in keep]
+        if done:
+            model, alive = _leave(done, alive, model, optimizer)
             if not alive:
                 break
-            model = model.subset(keep)
-            optimizer.keep(keep, model.parameters())
     for slot, m in enumerate(alive):
         m.final = _single(model, m.seed, m.best if early else _weights(model, slot))
     return [m.history for m in members], [m.final for m in members if m.final is not None]
@@ -194,6 +189,20 @@ def _train_epoch(
         optimizer.step(active)
         totals += per_member.detach() * counts
     return totals
+
+
+def _leave(
+    done: list[int], alive: list[Member], model: SpecNet, optimizer: GroupedOptimizer
+) -> tuple[SpecNet, list[Member]]:
+    """The members in slots `done` take their best weights and leave the group; the network
+    and the optimizer go on with the others (so the stopped cost nothing further)."""
+    for slot in done:
+        alive[slot].final = _single(model, alive[slot].seed, alive[slot].best)
+    keep = [slot for slot in range(len(alive)) if slot not in done]
+    if keep:
+        model = model.subset(keep)
+        optimizer.keep(keep, model.parameters())
+    return model, [alive[slot] for slot in keep]
 
 
 def _stop_if_diverged(logs: list[EpochLog], optimizer: GroupedOptimizer) -> None:
