@@ -16,6 +16,7 @@ import json
 import time
 from pathlib import Path
 
+from seqcast import runtime
 from seqcast.data.load import read_prices
 from seqcast.experiment import Experiment
 from seqcast.models import registry
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10, help="at most, per fit")
     parser.add_argument("--out", default=str(HERE / "results" / "horizon_cost.json"))
     args = parser.parse_args()
+    runtime.prepare()  # the process settings seqcast's CLI applies (memory reuse)
     data = read_prices(args.data)
     seconds(data, 1, (), 1)  # warm-up: kernels, caches
     runs: dict[str, list[float]] = {"h7+intervals": [], "h1+intervals": [], "h1": []}

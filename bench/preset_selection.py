@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from seqcast import runtime
 from seqcast.data.load import Loaded, read_prices
 from seqcast.experiment import Experiment
 from seqcast.models import registry
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--out", default=str(HERE / "results" / "preset_selection.json"))
     args = parser.parse_args()
+    runtime.prepare()  # the process settings seqcast's CLI applies (memory reuse)
     data = read_prices(args.data)
     rows = []
     for end in YEARS:

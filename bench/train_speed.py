@@ -12,7 +12,7 @@ windows, batch 64, RMSprop, MSE) and the layers of the presets tutorial, mlp, rn
 - the `compare` workload (mlp, rnn, lstm, gru x 3 seeds): textbook trainings one after
   another vs seqcast the way `compare` trains them (each preset's seeds as one network);
 - final training losses of both, to show the same problem was solved.
-Every textbook run comes first, so none of seqcast's process settings (train.py) help it.
+Every textbook run comes first, so none of seqcast's process settings (runtime.py) help it.
 Results are printed and written to bench/results/train_speed.json.
 """
 
@@ -30,11 +30,13 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from seqcast import runtime
 from seqcast.data.load import load_prices
 from seqcast.models import kernels
 from seqcast.models.networks import SpecNet
+from seqcast.models.neural import NeuralForecaster
 from seqcast.models.spec import LayerSpec, resolve_layers
-from seqcast.models.train import TrainConfig, fit_model, prepare_process
+from seqcast.models.train import MemberData, fit_members
 from seqcast.models.transforms import TargetTransform
 from seqcast.models.windows import make_windows
 
@@ -129,7 +131,9 @@ def train_seqcast(
     layers: tuple[LayerSpec, ...], X: np.ndarray, y: np.ndarray, epochs: int, seeds: list[int]
 ) -> tuple[list[float], list[float]]:
     network = SpecNet(layers, WINDOW, seeds)
-    histories = fit_model(network, X, y, TrainConfig(epochs=epochs, loss="mse"))
+    config = NeuralForecaster(model="tutorial", epochs=epochs).train_config()  # RMSprop, MSE
+    data = MemberData(X, y.reshape(len(X), -1))
+    histories, _ = fit_members(network, [data] * len(seeds), config)
     return [log.seconds for log in histories[0]], [h[-1].loss for h in histories]
 
 
@@ -172,7 +176,7 @@ def main() -> None:
     ]
     textbook_total = time.perf_counter() - start
 
-    prepare_process()  # seqcast's process settings, as its forecasters apply them
+    runtime.prepare()  # seqcast's process settings, as its CLI applies them
     rows = []
     for preset in presets:
         layers = resolve_layers(preset, None)

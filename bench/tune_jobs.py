@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from seqcast import runtime
 from seqcast.data.load import Loaded, read_prices
 from seqcast.tune.search import Folds, Search, open_study, optimize
 from seqcast.tune.space import Dimension
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--out", default=str(HERE / "results" / "tune_jobs.json"))
     args = parser.parse_args()
+    runtime.prepare()  # the process settings seqcast's CLI applies (memory reuse)
     data = read_prices(args.data)
     fixed = {"epochs": args.epochs, "units": 64, "dropout": 0.2, "window": 60}
     space = {k: Dimension(k, choices=(v,)) for k, v in fixed.items()}

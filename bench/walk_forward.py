@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from seqcast import progress
+from seqcast import progress, runtime
 from seqcast.data.load import read_prices
 from seqcast.experiment import Experiment
 from seqcast.models import registry
@@ -125,17 +125,17 @@ def seqcast_job(data, epochs: int, seeds: tuple[int, ...]) -> tuple[list[float],
 def grouping(data, epochs: int, pairs: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """What grouping alone gives: the 1-seed job with groups capped at one member (each fit
     trained alone, still with seqcast's loops) against the default groups, alternated."""
-    from seqcast.models import neural
+    from seqcast.models import grouping as planner
 
-    default, rows = neural.MAX_MEMBERS, []
+    default, rows = planner.MAX_MEMBERS, []
     for _ in range(pairs):
         row = {}
         for name, cap in (("alone", 1), ("grouped", default)):
-            neural.MAX_MEMBERS = cap
+            planner.MAX_MEMBERS = cap
             start = time.perf_counter()
             seqcast_job(data, epochs, (0,))
             row[f"{name}_s"] = time.perf_counter() - start
-        neural.MAX_MEMBERS = default
+        planner.MAX_MEMBERS = default
         row["ratio"] = row["alone_s"] / row["grouped_s"]
         alone, grouped = row["alone_s"], row["grouped_s"]
         print(f"alone {alone:.1f} s, grouped {grouped:.1f} s: {alone / grouped:.2f}x", flush=True)
@@ -153,6 +153,7 @@ def main() -> None:
     )
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    runtime.prepare()  # the process settings seqcast's CLI applies (memory reuse)
     name = "walk_forward_grouping.json" if args.grouping else "walk_forward.json"
     out = Path(args.out or HERE / "results" / name)
     data = read_prices(args.data)

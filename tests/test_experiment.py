@@ -165,6 +165,6 @@ def test_a_pooled_model_learns_from_every_series_each_scaled_on_its_own() -> Non
     panel = Experiment({"gru": model}, Evaluation(test_days=30)).run_many(_two_series())
     a, b = (panel.results[s].fitted["gru@0"] for s in ("a", "b"))
     assert a.fit_info()["pooled_series"] == 2
-    for pa, pb in zip(a.network_.parameters(), b.network_.parameters(), strict=True):
+    for pa, pb in zip(a.networks_[0].parameters(), b.networks_[0].parameters(), strict=True):
         assert np.array_equal(pa.detach().numpy(), pb.detach().numpy())  # one network
     assert a.inputs_.state()["extremes"] != b.inputs_.state()["extremes"]  # own scales

@@ -71,8 +71,8 @@ def test_changing_the_future_moves_no_earlier_forecast(
     if refit_every is None:  # the one fit's scales, weights and w never saw the test period
         assert model_a.inputs_.state() == model_b.inputs_.state()
         assert model_a.weight_ == model_b.weight_
-        for key, tensor in model_a.network_.state_dict().items():
-            assert np.array_equal(tensor.numpy(), model_b.network_.state_dict()[key].numpy())
+        for key, tensor in model_a.networks_[0].state_dict().items():
+            assert np.array_equal(tensor.numpy(), model_b.networks_[0].state_dict()[key].numpy())
     # Every forecast whose inputs end before the change is identical, to the bit; that
     # includes the forecasts for the changed days made from older prices only.
     unchanged = before["cutoff"] < first_changed

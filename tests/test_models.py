@@ -86,13 +86,14 @@ def test_single_member_equals_torch_nn(
     torch.testing.assert_close(net(x.unsqueeze(0))[0], h, atol=1e-5, rtol=1e-5)
 
 
-def test_member_extraction_copies_weights() -> None:
-    net = SpecNet(parse_layers("gru:4, dense:1"), window=5, seeds=[1, 2])
-    second = net.member(1)
-    assert second.seeds == [2]
+def test_a_subset_of_members_copies_their_weights() -> None:
+    net = SpecNet(parse_layers("gru:4, dense:1"), window=5, seeds=[1, 2, 3])
+    subset = net.subset([2, 0])
+    assert subset.seeds == [3, 1]
     x = torch.randn(1, 3, 5, 1)
-    net.eval(), second.eval()
-    torch.testing.assert_close(second(x)[0], net(x.expand(2, -1, -1, -1))[1])
+    net.eval(), subset.eval()
+    whole = net(x.expand(3, -1, -1, -1))
+    torch.testing.assert_close(subset(x.expand(2, -1, -1, -1)), whole[[2, 0]])
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))

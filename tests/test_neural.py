@@ -1,15 +1,18 @@
 """The neural forecaster: jobs with different histories and seeds train as one group and
-each ends where it would alone; group sizes; the direct strategy."""
+each ends where it would alone; group sizes; the direct strategy; shrinkage; settings
+refused before training and training that diverges."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from seqcast.errors import SeqcastError
+from seqcast.models import neural
 from seqcast.models.base import FitJob, clone, fit_all
-from seqcast.models.neural import NeuralForecaster, _chunks
+from seqcast.models.grouping import chunks
+from seqcast.models.neural import NeuralForecaster
 
-from .conftest import random_walk
+from .conftest import TINY, random_walk
 
 
 def _jobs(proto: NeuralForecaster, ends: list[int], seeds: list[int]) -> list[FitJob]:
@@ -23,8 +26,13 @@ def _jobs(proto: NeuralForecaster, ends: list[int], seeds: list[int]) -> list[Fi
 @pytest.mark.parametrize(
     "settings",
     [
-        {"model": "gru", "val_days": 30, "patience": 2, "epochs": 6},  # members stop apart
-        {"model": "tutorial", "epochs": 2},
+        {  # the gru preset's settings on a small GRU: members stop apart
+            "layers": "gru:8, dropout:0.2, dense:1",
+            **{"transform": "log_return", "loss": "mae", "shrink": True},
+            **{"val_days": 30, "patience": 2, "epochs": 6},
+        },
+        {"model": "tutorial", "layers": "lstm:8:seq, dropout:0.2, lstm:6, dropout:0.2, dense:1"}
+        | {"epochs": 2},  # the tutorial's stack and settings, smaller
         {
             "model": "mlp",
             "epochs": 3,
@@ -60,7 +68,7 @@ def test_groups_keep_each_buffer_below_glibcs_fresh_page_threshold() -> None:
     # so 8 members stay below 32 MiB; 13 refits train as 8 + 5.
     proto = NeuralForecaster(model="lstm", window=60)
     jobs = _jobs(proto, [300] * 13, [0])
-    assert [len(chunk) for chunk in _chunks([[job] for job in jobs])] == [8, 5]
+    assert [len(chunk) for chunk in chunks([[job] for job in jobs])] == [8, 5]
 
 
 def test_the_direct_strategy_forecasts_its_horizon_and_no_further() -> None:
@@ -68,7 +76,7 @@ def test_the_direct_strategy_forecasts_its_horizon_and_no_further() -> None:
     model = NeuralForecaster(
         model="gru", window=10, epochs=1, val_days=10, strategy="direct", horizon=5, shrink=False
     ).fit(series)
-    assert model.network_.outputs == 5
+    assert model.networks_[0].outputs == 5
     assert model.predict(series, [len(series)], 5).shape == (1, 5)
     assert model.predict(series, [len(series)], 3).shape == (1, 3)
     with pytest.raises(SeqcastError, match="trained for 5 days ahead, not 7"):
@@ -161,3 +169,39 @@ def test_covariates_from_the_file_feed_the_windows() -> None:
         NeuralForecaster(model="lstm", window=10, epochs=1, features=("oc_return",)).fit(series)
     with pytest.raises(SeqcastError, match="--features cannot be forecast beyond one day"):
         NeuralForecaster(model="lstm", features=("weekday",), horizon=3).fit(series)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"learning_rate": 0.0}, "--lr 0: the learning rate must be above 0"),
+        ({"learning_rate": -1.0}, "--lr -1: the learning rate must be above 0"),
+        ({"learning_rate": float("nan")}, "--lr nan: the learning rate must be above 0"),
+        ({"epochs": 0}, "--epochs 0: at least 1 epoch"),
+        ({"batch_size": 0}, "--batch-size 0: at least 1 window"),
+        ({"patience": -1}, "--patience -1: 0 .off. or more epochs"),
+        ({"optimizer": "adagrad"}, "--optimizer 'adagrad': choose one of rmsprop, adam"),
+        ({"loss": "hinge"}, "--loss 'hinge': choose one of mse, mae, huber"),
+    ],
+)
+def test_bad_training_settings_are_refused_before_training(
+    settings: dict, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(neural, "fit_members", no_training)
+    with pytest.raises(SeqcastError, match=f"^{message}"):
+        NeuralForecaster(**{**TINY, "layers": "gru:4, dense:1", **settings}).fit(random_walk())
+
+
+def test_a_diverged_fit_is_an_error_not_a_forecast() -> None:
+    """A learning rate far too large for plain SGD: the loss is NaN within the first epoch;
+    the fit stops there, naming the option to change, and leaves no fitted model behind.
+    (RMSprop, the default, divides its steps by the gradients' size: its losses can stay
+    finite, if huge, and are then not refused.)"""
+    settings = {**TINY, "layers": "gru:4, dense:1", "optimizer": "sgd", "learning_rate": 1e6}
+    model = NeuralForecaster(**settings)
+    with pytest.raises(SeqcastError, match=r"^training diverged at epoch 1 .*; lower --lr"):
+        model.fit(random_walk())
+    assert not hasattr(model, "is_fitted_")

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from seqcast.models.optim import KERAS_DEFAULTS, GroupedOptimizer
-from seqcast.settings import OPTIMIZERS
+from seqcast.models.names import KERAS_DEFAULTS, OPTIMIZERS
+from seqcast.models.optim import GroupedOptimizer
 
 
 def _torch_optimizer(kind: str, params: list[torch.Tensor]) -> torch.optim.Optimizer:

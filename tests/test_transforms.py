@@ -5,8 +5,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from seqcast.errors import SeqcastError
+from seqcast.models.names import TRANSFORMS
 from seqcast.models.transforms import TargetTransform
-from seqcast.settings import TRANSFORMS
 
 prices = arrays(np.float64, st.integers(3, 60), elements=st.floats(1.0, 1e5, allow_nan=False))
 

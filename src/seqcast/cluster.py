@@ -95,8 +95,9 @@ def _reachable(address: str) -> None:
 
 
 def _with_threads(function: Callable[..., R], args: tuple[Any, ...], threads: int) -> R:
-    """Run in a Ray worker with PyTorch on the task's CPUs (Ray sets no torch threads)."""
-    import torch
+    """Run in a Ray worker, set up as the CLI sets up its process, with PyTorch on the
+    task's CPUs (Ray sets no torch threads)."""
+    from seqcast import runtime
 
-    torch.set_num_threads(threads)
+    runtime.prepare(threads=threads)
     return function(*args)

@@ -381,6 +381,9 @@ class FitProgress:
 
 
 def main(argv: Any = None) -> None:
+    from seqcast import runtime
+
+    runtime.prepare()  # process-wide settings belong to the entry point, not the library
     try:
         app(args=_bare_ray(sys.argv[1:] if argv is None else list(argv)), prog_name="seqcast")
     except SystemExit as done:

@@ -13,6 +13,7 @@ states (G, L, B, H).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.machinery
@@ -22,6 +23,7 @@ import platform
 import shutil
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -112,25 +114,37 @@ def _load_built(flags: list[str]) -> Any:
 def _build(flags: list[str]) -> Any:
     from torch.utils.cpp_extension import load
 
-    _find_ninja()
     build = _build_dir(flags)
     build.mkdir(parents=True, exist_ok=True)
-    return load(
-        "seqcast_recurrent",
-        [str(SOURCE)],
-        extra_cflags=flags,
-        extra_ldflags=[f for f in flags if f == "-fopenmp"],
-        build_directory=str(build),
-    )
+    with _ninja_on_path():
+        return load(
+            "seqcast_recurrent",
+            [str(SOURCE)],
+            extra_cflags=flags,
+            extra_ldflags=[f for f in flags if f == "-fopenmp"],
+            build_directory=str(build),
+        )
 
 
-def _find_ninja() -> None:
-    """PyTorch's builder runs `ninja` from PATH; the pip package's copy sits in the
-    environment's bin directory, which is not on PATH unless the environment is activated."""
-    if shutil.which("ninja") is None:
-        import ninja
+@contextlib.contextmanager
+def _ninja_on_path() -> Iterator[None]:
+    """PyTorch's builder runs `ninja` from PATH (it takes no environment of its own); the
+    pip package's copy sits in the environment's bin directory, which is not on PATH unless
+    the environment is activated. Put it there for the build only, and restore PATH after."""
+    if shutil.which("ninja") is not None:
+        yield
+        return
+    import ninja
 
-        os.environ["PATH"] = os.pathsep.join([ninja.BIN_DIR, os.environ.get("PATH", "")])
+    before = os.environ.get("PATH")
+    os.environ["PATH"] = os.pathsep.join([ninja.BIN_DIR, before or ""])
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PATH"]
+        else:
+            os.environ["PATH"] = before
 
 
 def loops() -> Loops:

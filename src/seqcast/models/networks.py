@@ -160,10 +160,6 @@ class SpecNet(nn.Module):
                 block.rows = rows
         return self.blocks(x)
 
-    def member(self, index: int) -> SpecNet:
-        """Member `index` alone, as a one-member network with a copy of its weights."""
-        return self.subset([index])
-
     def subset(self, members: list[int]) -> SpecNet:
         """The network of `members` only: a copy of their weights, their dropout streams
         carried on (so they go on as they would have)."""

@@ -1,13 +1,13 @@
 """Neural forecasters built from a layer spec, behind the common forecaster interface.
 
 A fitted forecaster holds its inputs' scales (inputs.py), one network per ensemble member,
-and its shrinkage weight w: a forecast is naive + w * (model - naive), taken on the log
-scale (the predicted change times w), so w = 0 is the naive forecast to the bit.
+and its shrinkage weight w (shrink.py: the predicted change times w, so w = 0 is the naive
+forecast to the bit). Fits train together in groups (grouping.py plans them) on windows
+that training_data.py prepares, in train.py's loop.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -19,6 +19,7 @@ import torch
 from seqcast import progress
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
+from seqcast.models import grouping, kernels, shrink, training_data
 from seqcast.models.base import (
     CANDIDATE,
     COVARIATES,
@@ -37,23 +38,12 @@ from seqcast.models.spec import (
     PRESETS,
     TUTORIAL_SETTINGS,
     LayerSpec,
-    check_fits_in_memory,
-    footprint,
     format_layers,
     parse_layers,
     resolve_layers,
 )
-from seqcast.models.train import (
-    EpochLog,
-    MemberData,
-    TrainConfig,
-    fit_members,
-    predict_model,
-    prepare_process,
-)
+from seqcast.models.train import EpochLog, MemberData, TrainConfig, fit_members, predict_model
 from seqcast.options import check_choices
-
-WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)  # the shrinkage weights tried
 
 
 @dataclass(eq=False, repr=False)
@@ -121,7 +111,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         check_choices(self)
         check_names(tuple(self.features))
         resolve_layers(self.model, self.layers, self.outputs())
-        self.train_config().check()
+        self._check_training()
         if self.window < 1:
             raise SeqcastError(f"--window {self.window}: at least 1 day")
         if self.ensemble < 1:
@@ -146,6 +136,17 @@ class NeuralForecaster(NeuralSettings, Forecaster):
                 " use --strategy direct with --horizon above 1"
             )
 
+    def _check_training(self) -> None:
+        if self.epochs < 1:
+            raise SeqcastError(f"--epochs {self.epochs}: at least 1 epoch")
+        if self.batch_size < 1:
+            raise SeqcastError(f"--batch-size {self.batch_size}: at least 1 window")
+        lr = self.learning_rate
+        if lr is not None and not 0 < lr < float("inf"):
+            raise SeqcastError(f"--lr {lr:g}: the learning rate must be above 0, e.g. 0.001")
+        if self.patience is not None and self.patience < 0:
+            raise SeqcastError(f"--patience {self.patience}: 0 (off) or more epochs")
+
     @classmethod
     def fit_many(cls, jobs: Sequence[FitJob]) -> None:
         """Every member of every job (an ensemble has several) that differs only in seed and
@@ -158,21 +159,10 @@ class NeuralForecaster(NeuralSettings, Forecaster):
             forecaster = cast(NeuralForecaster, job.forecaster)  # fit_many is per class
             forecaster.check()
             members[id(job)] = forecaster.member_jobs(job)
-        # one network per member job; a pooled model's jobs of one seed and refit (one per
-        # series) share one
-        pools: dict[tuple[tuple, tuple], list[FitJob]] = {}
-        for member in (m for ms in members.values() for m in ms):
-            forecaster = cast(NeuralForecaster, member.forecaster)
-            shared = (forecaster.seed, member.refit) if forecaster.pooled else (id(member),)
-            pools.setdefault((forecaster.group_key(), shared), []).append(member)
-        groups: dict[tuple, list[list[FitJob]]] = {}
-        for (settings, _), pool in pools.items():
-            groups.setdefault(settings, []).append(pool)
-        prepare_process()
-        for group in groups.values():
-            for chunk in _chunks(group):
-                _fit_group(chunk)
-                progress.tell("fitted", count=sum(len(pool) for pool in chunk))
+        kernels.compiled()  # load (or build) the compiled loops before the first epoch's timer
+        for chunk in grouping.plan([m for ms in members.values() for m in ms]):
+            _fit_chunk(chunk)
+            progress.tell("fitted", count=sum(len(pool) for pool in chunk))
         for job in jobs:
             cast(NeuralForecaster, job.forecaster).gather(job, members[id(job)])
 
@@ -205,14 +195,8 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         values = np.asarray(y, dtype=float)
         X = pd.DataFrame(index=y.index) if X is None else X
         tail = np.arange(max(len(y) - self.resolved()["val_days"], self.min_history()), len(y))
-        steps = max(self.horizon, 1)
-        raw = self._raw_paths(values, tail, steps, X)  # (N, steps), unshrunk
-        target = tail[:, None] + np.arange(steps)
-        known = target < len(values)
-        truth = values[np.minimum(target, len(values) - 1)][known]
-        last = np.repeat(values[tail - 1, None], steps, axis=1)
-        errors = [np.mean(np.abs(truth - _shrunk(raw, last, w)[known])) for w in WEIGHTS]
-        return float(WEIGHTS[int(np.argmin(errors))])  # ties: the smallest, nearest naive
+        raw = self._raw_paths(values, tail, max(self.horizon, 1), X)  # (N, steps), unshrunk
+        return shrink.weight_on_tail(values, tail, raw)
 
     def group_key(self) -> tuple:
         """Forecasters with equal keys differ only in seed and can train as one network."""
@@ -228,7 +212,8 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         raw = self._raw_paths(values, positions, horizon, features)
         if self.weight_ == 1.0:
             return raw
-        return _shrunk(raw, np.repeat(values[positions - 1, None], horizon, axis=1), self.weight_)
+        last = np.repeat(values[positions - 1, None], horizon, axis=1)
+        return shrink.shrunk(raw, last, self.weight_)
 
     def _raw_paths(
         self,
@@ -265,11 +250,6 @@ class NeuralForecaster(NeuralSettings, Forecaster):
                 next_z = z_paths[:, step].astype(np.float32)[:, None, None]
                 X = np.concatenate([X[:, 1:], next_z], axis=1)
         return z_paths
-
-    @property
-    def network_(self) -> SpecNet:
-        """The (first member's) network."""
-        return self.networks_[0]
 
     def fit_info(self) -> dict[str, Any]:
         return dict(getattr(self, "fit_info_", {}))
@@ -311,38 +291,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         self.is_fitted_ = True
 
 
-def _shrunk(raw: np.ndarray, last: np.ndarray, w: float) -> np.ndarray:
-    """last * (raw / last) ** w: the predicted change times w (w = 0: `last`, exactly)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shrunk = last * np.power(raw / last, w)
-    return np.where(raw > 0, shrunk, last)
-
-
-# glibc serves allocations above 32 MiB with fresh pages from the system, and faults them in
-# again on every training step: a 13-member LSTM(64) group took 7.4-8.9 ms per member-step
-# against 5.0-5.5 ms for groups of 2-8 (measured). Groups keep each buffer below it.
-FRESH_PAGES_ABOVE = 32 * 2**20
-MAX_MEMBERS = 64
-
-
-def _chunks(pools: list[list[FitJob]]) -> list[list[list[FitJob]]]:
-    """Consecutive groups of members (each a pool of jobs) to train at once: as many as keep
-    each activation buffer under glibc's fresh-page threshold and the whole group within
-    half the free memory."""
-    head = cast(NeuralForecaster, pools[0][0].forecaster)
-    layers = resolve_layers(head.model, head.layers, head.outputs())
-    channels = 1 + len(head.features) + ("weekday" in head.features)
-    one = footprint(layers, head.window, channels, head.batch_size, 1)
-    check_fits_in_memory(layers, one, available_memory(), f"'{format_layers(layers)}'")
-    rows = max(sum(len(job.y) for job in pool) for pool in pools)
-    windows = 4 * head.window * channels * rows
-    by_memory = available_memory() // 2 // (one.total_bytes + windows)
-    by_buffer = FRESH_PAGES_ABOVE // max(one.largest_buffer, 1)
-    size = max(1, min(MAX_MEMBERS, by_memory, by_buffer))
-    return [pools[i : i + size] for i in range(0, len(pools), size)]
-
-
-def _fit_group(pools: list[list[FitJob]]) -> None:
+def _fit_chunk(pools: grouping.Chunk) -> None:
     """Train one network member per pool of jobs (a pool: one job, or a pooled model's
     series), each job keeping its own scales."""
     head = cast(NeuralForecaster, pools[0][0].forecaster)  # fit_many's class
@@ -351,8 +300,8 @@ def _fit_group(pools: list[list[FitJob]]) -> None:
     prepared: dict[int, tuple[Inputs, MemberData]] = {}
     for job in (job for pool in pools for job in pool):  # seeds of one history share these
         if id(job.y) not in prepared:
-            prepared[id(job.y)] = _training_data(head, job.y, job.X)
-    data = [_together([prepared[id(job.y)][1] for job in pool]) for pool in pools]
+            prepared[id(job.y)] = training_data.prepare(head, job.y, job.X)
+    data = [training_data.together([prepared[id(job.y)][1] for job in pool]) for pool in pools]
     channels = next(iter(prepared.values()))[0].channels
     seeds = [cast(NeuralForecaster, pool[0].forecaster).seed for pool in pools]
     network = SpecNet(layers, head.window, seeds, channels)
@@ -368,44 +317,6 @@ def _fit_group(pools: list[list[FitJob]]) -> None:
             forecaster.fit_info_ = group | ({"pooled_series": len(pool)} if len(pool) > 1 else {})
 
 
-def _together(parts: list[MemberData]) -> MemberData:
-    """One member's data from several series' (a pooled model): their windows stacked."""
-    if len(parts) == 1:
-        return parts[0]
-    validation = None
-    if all(p.validation is not None for p in parts):
-        sets = [p.validation for p in parts if p.validation is not None]
-        validation = (np.concatenate([v[0] for v in sets]), np.concatenate([v[1] for v in sets]))
-    X = np.concatenate([p.X for p in parts])
-    return MemberData(X, np.concatenate([p.y for p in parts]), validation)
-
-
-def _training_data(
-    model: NeuralForecaster, y: pd.Series, frame: pd.DataFrame | None
-) -> tuple[Inputs, MemberData]:
-    """The scales (fitted on the history before its validation tail) and the windows of one
-    history: every target of a training window lies before the tail, and of a validation
-    window inside the history."""
-    settings, first, outputs = model.resolved(), model.min_history(), model.outputs()
-    if len(y) < model.min_train():
-        raise SeqcastError(
-            f"training needs more than {first + outputs - 1} days (window {model.window}) plus"
-            f" {settings['val_days']} validation days, but has {len(y)};"
-            " use a longer series, a smaller window or fewer --val-days"
-        )
-    values = np.asarray(y, dtype=float)
-    fit_end = len(values) - settings["val_days"]
-    features = tuple(model.features)
-    inputs = Inputs.fit(model.window, settings["transform"], y, frame, features, fit_end)
-    z, extra = inputs.target(values), inputs.covariates(y, frame)
-    X, target = inputs.windows(z, extra, np.arange(first, fit_end - outputs + 1), outputs)
-    validation = None
-    if settings["val_days"] >= outputs:
-        last = len(z) - outputs + 1
-        validation = inputs.windows(z, extra, np.arange(max(fit_end, first), last), outputs)
-    return inputs, MemberData(X, target, validation)
-
-
 def _tell_epoch(logs: list[EpochLog], epochs: int, members: int) -> None:
     log = logs[0]
     progress.tell(
@@ -417,18 +328,6 @@ def _tell_epoch(logs: list[EpochLog], epochs: int, members: int) -> None:
         val_loss=log.val_loss,
         seconds=log.seconds,
     )
-
-
-def available_memory() -> int:
-    """Bytes the system can still hand out (MemAvailable on Linux; physical size elsewhere)."""
-    try:
-        with open("/proc/meminfo") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def build(name: str, settings: dict[str, Any]) -> NeuralForecaster:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from seqcast.models.names import LOSSES, OPTIMIZERS, TRANSFORMS
 from seqcast.models.spec import DEFAULT, PRESETS
 from seqcast.options import name_list, option
 
-TRANSFORMS = ("price", "log_return", "pct_change")
 STRATEGIES = ("recursive", "direct")
-OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd")
-LOSSES = ("mse", "mae", "huber")
 
 
 @dataclass(eq=False)

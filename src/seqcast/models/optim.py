@@ -18,12 +18,7 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor, nn
 
-KERAS_DEFAULTS = {
-    "rmsprop": {"lr": 1e-3, "alpha": 0.9, "eps": 1e-7},
-    "adam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7, "weight_decay": 0.0},
-    "adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7, "weight_decay": 0.004},
-    "sgd": {"lr": 1e-2, "momentum": 0.9},  # Keras' momentum is 0; seqcast has used 0.9
-}
+from seqcast.models.names import KERAS_DEFAULTS
 
 
 class GroupedOptimizer:

@@ -2,44 +2,34 @@
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.models import kernels
+from seqcast.models.names import LOSS_MODULES
 from seqcast.models.networks import SpecNet
-from seqcast.models.neural_settings import LOSSES, OPTIMIZERS
 from seqcast.models.optim import GroupedOptimizer
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 50  # the tutorial's
-    batch_size: int = 64  # the tutorial's
-    optimizer: str = "rmsprop"  # the tutorial's; adam, adamw and sgd too
-    learning_rate: float | None = None  # None: the optimizer's Keras default
-    momentum: float = 0.9  # SGD only
-    loss: str = "mse"  # the tutorial's; mae and huber are robust to BTC's jumps
-    shuffle: bool = True  # Keras shuffles each epoch by default
-    patience: int | None = None  # early stopping on the validation tail; None = off
+    """How to train: the `settings.NeuralSettings` fields of these names (their help is
+    there), with the preset's loss and patience filled in; built by
+    `NeuralForecaster.train_config`."""
 
-    def check(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise SeqcastError(f"unknown optimizer '{self.optimizer}'; choose one of {OPTIMIZERS}")
-        if self.loss not in LOSSES:
-            raise SeqcastError(f"unknown loss '{self.loss}'; choose one of {LOSSES}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise SeqcastError("epochs and batch size must be at least 1")
-        if self.patience is not None and self.patience < 1:
-            raise SeqcastError("patience must be at least 1 epoch")
+    epochs: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float | None  # None: the optimizer's Keras default
+    loss: str
+    shuffle: bool
+    patience: int | None  # None: no early stopping
 
 
 @dataclass(frozen=True)
@@ -52,8 +42,7 @@ class EpochLog:
 
 def make_loss(name: str) -> nn.Module:
     """Per-element loss; the loop averages it per member, so members stay independent."""
-    losses = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}
-    return losses[name](reduction="none")
+    return getattr(nn, LOSS_MODULES[name])(reduction="none")
 
 
 @dataclass
@@ -66,24 +55,48 @@ class MemberData:
     validation: tuple[np.ndarray, np.ndarray] | None = None  # (M, L, C), (M, H)
 
 
-def fit_model(
-    model: SpecNet,
-    X: np.ndarray,
-    y: np.ndarray,
-    config: TrainConfig,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
-    on_epoch: Callable[[list[EpochLog]], None] | None = None,
-) -> list[list[EpochLog]]:
-    """Train every member of `model` on the same windows X (N, L, C) -> y (N, H), in place;
-    return each member's per-epoch log (see fit_members)."""
-    data = MemberData(X, np.asarray(y).reshape(len(X), -1), validation)
-    histories, finals = fit_members(model, [data] * len(model.seeds), config, on_epoch)
-    with torch.no_grad():  # every member's final weights back into the grouped network
-        for member, final in enumerate(finals):
-            for param, value in zip(model.parameters(), final.parameters(), strict=True):
-                param[member] = value[0]
-    model.eval()
-    return histories
+@dataclass
+class Member:
+    """One member's bookkeeping in `fit_members`: its data and batch order, its log, and
+    for early stopping its best validation loss and the weights it had then."""
+
+    seed: int
+    data: MemberData
+    offset: int  # where its windows begin in the stacked tensor
+    best: list[Tensor]  # its weights at the best validation loss (at first, the initial ones)
+    shuffler: torch.Generator = field(init=False)
+    history: list[EpochLog] = field(default_factory=list)
+    best_loss: float = float("inf")
+    stale: int = 0  # epochs since the best validation loss
+    final: SpecNet | None = None  # its trained network, once it has stopped
+
+    def __post_init__(self) -> None:
+        self.shuffler = torch.Generator().manual_seed(self.seed)
+
+    @property
+    def size(self) -> int:
+        return len(self.data.X)
+
+    def order(self, shuffle: bool) -> Tensor:
+        """This epoch's order of its windows."""
+        if shuffle:
+            return torch.randperm(self.size, generator=self.shuffler)
+        return torch.arange(self.size)
+
+    def end_epoch(
+        self, log: EpochLog, weights: Callable[[], list[Tensor]], patience: int | None
+    ) -> bool:
+        """Record an epoch; with `patience` (early stopping), keep the weights when its
+        validation loss is the best yet, and say True (stop) after `patience` epochs
+        without a better one."""
+        self.history.append(log)
+        if patience is None or log.val_loss is None:
+            return False
+        if log.val_loss < self.best_loss:
+            self.best_loss, self.stale, self.best = log.val_loss, 0, weights()
+            return False
+        self.stale += 1
+        return self.stale >= patience
 
 
 def fit_members(
@@ -100,86 +113,113 @@ def fit_members(
     would get alone (a member whose epoch has run out of batches rests: its weights and
     optimizer state stay as they are). With `patience` and a validation set, a member stops
     after `patience` epochs without a better validation loss and gets its best weights
-    back; a stopped member leaves the group, so it costs nothing further.
+    back; a stopped member leaves the group, so it costs nothing further. A non-finite
+    loss stops the whole fit with an error: a diverged member would give a wrong forecast.
     """
-    config.check()
-    # every distinct window set once, in one tensor; batches are index gathers
-    X_all, y_all, offsets = _stack(data)
-    sizes = [len(d.X) for d in data]
-    shufflers = [torch.Generator().manual_seed(seed) for seed in model.seeds]
+    X_all, y_all, offsets = _stack(data)  # every distinct window set once; batches gather
+    members = [
+        Member(seed, d, offset, _weights(model, slot))
+        for slot, (seed, d, offset) in enumerate(zip(model.seeds, data, offsets, strict=True))
+    ]
     optimizer = GroupedOptimizer(
-        config.optimizer, model.parameters(), len(data), config.learning_rate, config.momentum
+        config.optimizer, model.parameters(), len(data), config.learning_rate
     )
     loss_fn = make_loss(config.loss)
-    histories: list[list[EpochLog]] = [[] for _ in data]
-    finals: list[SpecNet | None] = [None] * len(data)
     early = config.patience is not None and all(d.validation is not None for d in data)
-    best_loss, stale = [float("inf")] * len(data), [0] * len(data)
-    best = [[p.detach()[m].clone() for p in model.parameters()] for m in range(len(data))]
-    seeds = list(model.seeds)
-    alive = list(range(len(data)))  # the original member in each slot of the group
+    patience = config.patience if early else None
+    alive = list(members)  # the members still training, in the group's order
 
     for epoch in range(1, config.epochs + 1):
         start = time.perf_counter()
-        model.train()
-        orders = [
-            torch.randperm(sizes[m], generator=shufflers[m])
-            if config.shuffle
-            else torch.arange(sizes[m])
-            for m in alive
+        totals = _train_epoch(model, optimizer, loss_fn, alive, X_all, y_all, config)
+        val = _validation_losses(model, [m.data.validation for m in alive], loss_fn)
+        t = time.perf_counter() - start
+        logs = [
+            EpochLog(epoch, float(totals[slot]) / m.size, None if val is None else val[slot], t)
+            for slot, m in enumerate(alive)
         ]
-        totals = torch.zeros(len(alive))
-        for begin in range(0, max(sizes[m] for m in alive), config.batch_size):
-            rows = [order[begin : begin + config.batch_size] for order in orders]
-            counts = torch.tensor([len(r) for r in rows])
-            idx = _gather_index(rows, [offsets[m] for m in alive])  # (G, b)
-            full = bool((counts == idx.shape[1]).all())
-            output = model(X_all[idx], None if full else counts.tolist())
-            per_element = loss_fn(output, y_all[idx]).mean(dim=2)  # (G, b)
-            if full:  # as alone: a mean over the batch
-                per_member = per_element.mean(dim=1)
-                active = None
-            else:  # members with fewer rows (or none) this step: a mean over theirs
-                weights = torch.arange(idx.shape[1]) < counts[:, None]
-                per_member = (per_element * weights).sum(dim=1) / counts.clamp(min=1)
-                active = counts > 0
-            optimizer.zero_grad()
-            per_member.sum().backward()
-            optimizer.step(active)
-            totals += per_member.detach() * counts
-        val = _validation_losses(model, [data[m].validation for m in alive], loss_fn)
-        seconds = time.perf_counter() - start
-        logs, done = [], []
-        for slot, m in enumerate(alive):
-            loss = None if val is None else val[slot]
-            log = EpochLog(epoch, float(totals[slot]) / sizes[m], loss, seconds)
-            histories[m].append(log)
-            logs.append(log)
-            if not early or loss is None:
-                continue
-            if loss < best_loss[m]:
-                best_loss[m], stale[m] = loss, 0
-                best[m] = [p.detach()[slot].clone() for p in model.parameters()]
-            else:
-                stale[m] += 1
-                if stale[m] >= (config.patience or 0):
-                    done.append(slot)
+        _stop_if_diverged(logs, optimizer)
+        done = [
+            slot
+            for slot, (m, log) in enumerate(zip(alive, logs, strict=True))
+            if m.end_epoch(log, functools.partial(_weights, model, slot), patience)
+        ]
         if on_epoch is not None:
             on_epoch(logs)
-        for slot in done:
-            finals[alive[slot]] = _single(model, seeds[alive[slot]], best[alive[slot]])
-        if done:  # the group goes on without the members that stopped
-            keep = [slot for slot in range(len(alive)) if slot not in done]
-            if not keep:
-                alive = []
+        if done:
+            model, alive = _leave(done, alive, model, optimizer)
+            if not alive:
                 break
-            model = model.subset(keep)
-            optimizer.keep(keep, model.parameters())
-            alive = [alive[slot] for slot in keep]
     for slot, m in enumerate(alive):
-        current = [p.detach()[slot].clone() for p in model.parameters()]
-        finals[m] = _single(model, seeds[m], best[m] if early else current)
-    return histories, [final for final in finals if final is not None]
+        m.final = _single(model, m.seed, m.best if early else _weights(model, slot))
+    return [m.history for m in members], [m.final for m in members if m.final is not None]
+
+
+def _train_epoch(
+    model: SpecNet,
+    optimizer: GroupedOptimizer,
+    loss_fn: nn.Module,
+    members: list[Member],
+    X_all: Tensor,
+    y_all: Tensor,
+    config: TrainConfig,
+) -> Tensor:
+    """One pass over every member's windows, a batch of each per step; each member's
+    training loss summed over its windows, (G,)."""
+    model.train()
+    orders = [m.order(config.shuffle) for m in members]
+    offsets = [m.offset for m in members]
+    totals = torch.zeros(len(members))
+    for begin in range(0, max(m.size for m in members), config.batch_size):
+        rows = [order[begin : begin + config.batch_size] for order in orders]
+        counts = torch.tensor([len(r) for r in rows])
+        idx = _gather_index(rows, offsets)  # (G, b)
+        full = bool((counts == idx.shape[1]).all())
+        output = model(X_all[idx], None if full else counts.tolist())
+        per_element = loss_fn(output, y_all[idx]).mean(dim=2)  # (G, b)
+        if full:  # as alone: a mean over the batch
+            per_member = per_element.mean(dim=1)
+            active = None
+        else:  # members with fewer rows (or none) this step: a mean over theirs
+            weights = torch.arange(idx.shape[1]) < counts[:, None]
+            per_member = (per_element * weights).sum(dim=1) / counts.clamp(min=1)
+            active = counts > 0
+        optimizer.zero_grad()
+        per_member.sum().backward()
+        optimizer.step(active)
+        totals += per_member.detach() * counts
+    return totals
+
+
+def _leave(
+    done: list[int], alive: list[Member], model: SpecNet, optimizer: GroupedOptimizer
+) -> tuple[SpecNet, list[Member]]:
+    """The members in slots `done` take their best weights and leave the group; the network
+    and the optimizer go on with the others (so the stopped cost nothing further)."""
+    for slot in done:
+        alive[slot].final = _single(model, alive[slot].seed, alive[slot].best)
+    keep = [slot for slot in range(len(alive)) if slot not in done]
+    if keep:
+        model = model.subset(keep)
+        optimizer.keep(keep, model.parameters())
+    return model, [alive[slot] for slot in keep]
+
+
+def _stop_if_diverged(logs: list[EpochLog], optimizer: GroupedOptimizer) -> None:
+    """Refuse to go on from a non-finite loss (training or validation): the weights are
+    lost, and any forecast from them would be a wrong number."""
+    for log in logs:
+        for loss in (log.loss, log.val_loss):
+            if loss is not None and not np.isfinite(loss):
+                raise SeqcastError(
+                    f"training diverged at epoch {log.epoch} (loss {loss});"
+                    f" lower --lr (it is {optimizer.settings['lr']:g})"
+                )
+
+
+def _weights(model: SpecNet, slot: int) -> list[Tensor]:
+    """A copy of the weights of the member in `slot` of the group."""
+    return [p.detach()[slot].clone() for p in model.parameters()]
 
 
 def _stack(data: list[MemberData]) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
@@ -219,25 +259,6 @@ def _single(model: SpecNet, seed: int, weights: list[torch.Tensor]) -> SpecNet:
         for param, value in zip(single.parameters(), weights, strict=True):
             param[0] = value
     return single.eval()
-
-
-@functools.cache
-def prepare_process() -> None:
-    """Once per process, before the first epoch is timed: load (or build) the compiled loops,
-    and let glibc keep freed memory for reuse instead of returning it to the system. Every
-    training step frees and re-allocates the same multi-MB buffers, and fresh pages from the
-    system cost a page fault each (measured: a 3-seed GRU batch 27 -> 17 ms); PyTorch's CPU
-    tuning guide recommends a caching allocator for the same reason. Process-wide: the
-    neural forecaster calls it when it starts training."""
-    kernels.compiled()
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return
-    mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: keep up to 1 GiB of free heap
-    mallopt(-3, 1 << 25)  # M_MMAP_THRESHOLD: buffers up to 32 MiB (its maximum) from the heap
 
 
 @torch.no_grad()

@@ -18,7 +18,7 @@ import numpy as np
 
 from seqcast.errors import NotFittedError, SeqcastError
 from seqcast.models.base import Estimator
-from seqcast.models.neural_settings import TRANSFORMS
+from seqcast.models.names import TRANSFORMS
 
 
 class TargetTransform(Estimator):

@@ -239,11 +239,10 @@ def _work(
     """One worker: `trials` trials (each worker samples with its own seed, so workers do not
     propose the same settings)."""
     import optuna
-    import torch
 
-    if threads is not None:
-        torch.set_num_threads(threads)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    from seqcast import runtime
+
+    runtime.prepare(threads=threads, quiet_optuna=True)
     warnings.simplefilter("ignore", Note)  # the parent says what needs saying
     study = optuna.load_study(study_name=name, storage=storage)
     study.sampler = sampler(search.seed, worker, study)

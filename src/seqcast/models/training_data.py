@@ -1,0 +1,56 @@
+"""What a neural network member learns from: the scales fitted on a history and its
+training and validation windows (train.MemberData), one history, or several stacked (a
+model pooled over series).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from seqcast.errors import SeqcastError
+from seqcast.models.inputs import Inputs
+from seqcast.models.train import MemberData
+
+if TYPE_CHECKING:
+    from seqcast.models.neural import NeuralForecaster
+
+
+def prepare(
+    model: NeuralForecaster, y: pd.Series, frame: pd.DataFrame | None
+) -> tuple[Inputs, MemberData]:
+    """The scales (fitted on the history before its validation tail) and the windows of one
+    history: every target of a training window lies before the tail, and of a validation
+    window inside the history."""
+    settings, first, outputs = model.resolved(), model.min_history(), model.outputs()
+    if len(y) < model.min_train():
+        raise SeqcastError(
+            f"training needs more than {first + outputs - 1} days (window {model.window}) plus"
+            f" {settings['val_days']} validation days, but has {len(y)};"
+            " use a longer series, a smaller window or fewer --val-days"
+        )
+    values = np.asarray(y, dtype=float)
+    fit_end = len(values) - settings["val_days"]
+    features = tuple(model.features)
+    inputs = Inputs.fit(model.window, settings["transform"], y, frame, features, fit_end)
+    z, extra = inputs.target(values), inputs.covariates(y, frame)
+    X, target = inputs.windows(z, extra, np.arange(first, fit_end - outputs + 1), outputs)
+    validation = None
+    if settings["val_days"] >= outputs:
+        last = len(z) - outputs + 1
+        validation = inputs.windows(z, extra, np.arange(max(fit_end, first), last), outputs)
+    return inputs, MemberData(X, target, validation)
+
+
+def together(parts: list[MemberData]) -> MemberData:
+    """One member's data from several series' (a pooled model): their windows stacked."""
+    if len(parts) == 1:
+        return parts[0]
+    validation = None
+    if all(p.validation is not None for p in parts):
+        sets = [p.validation for p in parts if p.validation is not None]
+        validation = (np.concatenate([v[0] for v in sets]), np.concatenate([v[1] for v in sets]))
+    X = np.concatenate([p.X for p in parts])
+    return MemberData(X, np.concatenate([p.y for p in parts]), validation)
