@@ -205,3 +205,19 @@ def test_a_diverged_fit_is_an_error_not_a_forecast() -> None:
     with pytest.raises(SeqcastError, match=r"^training diverged at epoch 1 .*; lower --lr"):
         model.fit(random_walk())
     assert not hasattr(model, "is_fitted_")
+
+
+def test_a_preset_with_its_own_layers_is_that_preset() -> None:
+    """`--model lstm --layers "<lstm's layers>"` is the lstm preset, named lstm: the layer list
+    replaces only the layers (it used to drop the preset's target, loss, early stopping and
+    shrinkage for the tutorial's)."""
+    from seqcast.models.spec import PRESETS
+
+    given = NeuralForecaster(model="lstm", layers=PRESETS["lstm"].layers)
+    assert given.resolved() == NeuralForecaster(model="lstm").resolved()
+    assert given.name == "lstm"
+
+
+def test_an_empty_layer_list_is_refused() -> None:
+    with pytest.raises(SeqcastError, match="--layers is empty"):
+        NeuralForecaster(layers="  ").check()

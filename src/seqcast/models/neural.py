@@ -66,8 +66,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
 
     @property
     def name(self) -> str:
-        base = self.model if not self.layers else "custom"
-        return f"{base}*{self.ensemble}" if self.ensemble > 1 else base
+        return f"{self.model}*{self.ensemble}" if self.ensemble > 1 else self.model
 
     def min_history(self) -> int:
         return self.window + (0 if self.resolved()["transform"] == "price" else 1)
@@ -81,8 +80,8 @@ class NeuralForecaster(NeuralSettings, Forecaster):
 
     def resolved(self) -> dict[str, Any]:
         """transform, loss, val_days, patience and shrink in use: explicit, else the
-        preset's (for a preset without custom layers), else the tutorial's."""
-        preset = PRESETS.get(self.model) if not self.layers else None
+        preset's (`layers` replaces only the preset's layers), else the tutorial's."""
+        preset = PRESETS.get(self.model)
         defaults = {**TUTORIAL_SETTINGS, **(preset.settings if preset else {})}
         given = {
             "transform": self.transform,
@@ -109,6 +108,11 @@ class NeuralForecaster(NeuralSettings, Forecaster):
 
     def check(self) -> None:
         check_choices(self)
+        if self.layers is not None and not self.layers.strip():
+            raise SeqcastError(
+                "--layers is empty: give a layer list such as 'gru:32, dense:1', or leave it"
+                " out for the preset's"
+            )
         check_names(tuple(self.features))
         resolve_layers(self.model, self.layers, self.outputs())
         self._check_training()
@@ -258,6 +262,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         meta, _ = super().state()
         meta |= {
             "fit": self.fit_info(),
+            "resolved": self.resolved(),  # the choices in force (the preset's where None)
             "layers": format_layers(self.layers_),
             "transform": self.inputs_.state(),
             "weight": self.weight_,
@@ -270,6 +275,12 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         return meta, arrays
 
     def restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        if "resolved" not in meta and self.layers:
+            # saved by seqcast < 0.3, where a layer list dropped the preset's choices for the
+            # tutorial's: pin those, so the model forecasts as it was trained
+            for key, value in TUTORIAL_SETTINGS.items():
+                if getattr(self, key) is None:
+                    setattr(self, key, 0 if key == "patience" else value)
         self.layers_ = parse_layers(meta["layers"])
         self.inputs_ = Inputs.from_state(meta["transform"], self.window)
         self.networks_ = []

@@ -44,7 +44,7 @@ def load_format_1(directory: Path, saved: dict[str, Any]) -> Result:
         meta = read_json(directory / "model.json")
         arrays = read_safetensors(directory / "model.safetensors")
         forecaster = restore(meta, arrays, directory / "model.json")
-        label = forecaster.name
+        label = "custom" if meta["params"].get("layers") else forecaster.name  # 0.1.0's name
         load_options = {**config.get("load", {}), "target": config.get("target")}
         settings = {
             "format": 1,
