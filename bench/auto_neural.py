@@ -8,7 +8,7 @@ presets do) of naive, drift and the presets gru, lstm and mlp, with calibration 
 before the test year; then the gate chosen in auto_selection.json with the candidates
 drift + the three presets. Printed, and written to bench/results/auto_neural.json: per
 period each candidate's MAE/naive over the test year, auto's MAE/naive and DM p, what auto
-chose, and the wall time of the walk.
+chose, and the wall time of the walk (periods of earlier runs are kept).
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def main() -> None:
     chosen = json.loads((HERE / "results" / "auto_selection.json").read_text())["chosen"]
     gate = Gate(chosen["level"], chosen["validation_days"])
     wanted = args.periods.split(",")
-    rows = []
+    out = HERE / "results" / "auto_neural.json"
+    earlier = json.loads(out.read_text())["rows"] if out.exists() else []
+    rows = [row for row in earlier if row["period"] not in wanted]  # runs add periods
     for name, series in periods():
         if name not in wanted:
             continue
@@ -63,7 +65,6 @@ def main() -> None:
         }
         rows.append(row)
         print(json.dumps(row), flush=True)
-        out = HERE / "results" / "auto_neural.json"
         out.write_text(json.dumps({"epochs": args.epochs, "gate": chosen, "rows": rows}, indent=1))
 
 
