@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.errors import NotFittedError, SeqcastError
-from seqcast.models.auto_settings import Gate
+from seqcast.models.auto_settings import DEFAULT_CANDIDATES, Gate
 from seqcast.models.base import SELECTS, Forecaster
 
 SEPARATOR = "/"  # a candidate's column: auto/drift
@@ -29,9 +29,9 @@ class AutoForecaster(Forecaster):
 
     def __init__(
         self,
-        candidates: tuple[str, ...] = ("drift",),  # the README's protocol (AutoSettings)
-        gate: float = 0.05,
-        validation_days: int = 365,
+        candidates: tuple[str, ...] = DEFAULT_CANDIDATES,  # the README's protocol
+        gate: float = 0.01,
+        validation_days: int = 90,
     ):
         self.candidates = candidates
         self.gate = gate
