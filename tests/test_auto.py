@@ -44,9 +44,9 @@ def test_auto_is_naive_to_the_bit_when_nothing_passes(tmp_path: Path) -> None:
 
 
 def test_auto_chooses_a_candidate_that_proved_itself_and_beats_naive(tmp_path: Path) -> None:
-    series = _mean_reverting()
+    series = _mean_reverting(900)
     result = Experiment(
-        {"auto": registry.make("auto", {"candidates": ("ma:5",), "validation_days": 120})},
+        {"auto": registry.make("auto", {"candidates": ("ma:5",), "validation_days": 300})},
         Evaluation(test_days=120, refit_every=30),
     ).run(_as_loaded(series, tmp_path))
     summary = result.summary(1)
