@@ -52,7 +52,11 @@ class AutoForecaster(Forecaster):
         if not self.candidates:
             raise SeqcastError("--candidates: name at least one candidate (e.g. drift)")
         for name in self.candidates:
-            if name in ("naive", "auto") or SELECTS in registry.make(name).tags():
+            try:
+                candidate = registry.make(name)
+            except SeqcastError as exc:
+                raise SeqcastError(f"--candidates: {exc}") from None
+            if name == "naive" or SELECTS in candidate.tags():
                 raise SeqcastError(f"--candidates: {name} cannot be a candidate of auto")
 
     def candidate_models(self) -> dict[str, Forecaster]:
