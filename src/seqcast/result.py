@@ -31,6 +31,7 @@ class Result:
     intervals: pd.DataFrame | None = None  # one row per (column, h, level): interval metrics
     next_days: pd.DataFrame | None = None  # date x model (+ intervals): after the data ends
     verdicts: dict[int, str] = field(default_factory=dict)  # h -> the plain verdict
+    confidence_sets: dict[int, list[str]] = field(default_factory=dict)  # h -> the 90% MCS
 
     @property
     def columns(self) -> dict[str, list[str]]:
@@ -93,6 +94,7 @@ class Result:
         return {
             "settings": self.settings,
             "verdict": {int(h): self.verdicts.get(int(h)) for h in horizons},
+            "confidence_set": {int(h): models for h, models in self.confidence_sets.items()},
             "summary": [
                 {"model": model, "h": int(h), **row}
                 for h in horizons

@@ -5,19 +5,23 @@ on newer data with the saved models, without training."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from seqcast.errors import SeqcastError
+from seqcast.errors import Note, SeqcastError
 from seqcast.evaluate.backtest import long_table
 from seqcast.evaluate.intervals import add_intervals, interval_scores, volatility
 from seqcast.evaluate.metrics import naive_scale, score_table
+from seqcast.evaluate.significance import confidence_set
 from seqcast.evaluate.verdict import verdict, with_holm
 from seqcast.models.base import Forecaster, future_dates
 from seqcast.result import Result
 from seqcast.vocabulary import interval_columns
+
+MCS_SIZE = 0.10  # the model confidence set's level: 90%, as Hansen, Lunde and Nason report
 
 
 def evaluate(
@@ -40,8 +44,32 @@ def evaluate(
         )
     horizons = sorted(result.scores["h"].unique())
     result.verdicts = {int(h): verdict(result.summary(int(h))) for h in horizons}
+    result.confidence_sets = confidence_sets(result, horizons)
     result.next_days = forecast(result, series, result.horizon, frame)
     return result
+
+
+def confidence_sets(result: Result, horizons: list[int]) -> dict[int, list[str]]:
+    """At each horizon, the models statistically indistinguishable from the best (Hansen,
+    Lunde and Nason's model confidence set at 90%, on absolute errors; a seeded model by its
+    mean over seeds), when two or more models stand beside naive; with arch installed."""
+    if len(result.columns) < 3:
+        return {}
+    try:
+        import arch  # noqa: F401  (the stats extra)
+    except ImportError:
+        warnings.warn(
+            "the model confidence set needs arch: pip install 'seqcast[stats]'", Note, stacklevel=2
+        )
+        return {}
+    sets = {}
+    for h in horizons:
+        rows = result.table[result.table["h"] == h]
+        losses = pd.DataFrame(
+            {m: (rows["y"] - rows[cols].mean(axis=1)).abs() for m, cols in result.columns.items()}
+        )
+        sets[int(h)] = confidence_set(losses.dropna(), size=MCS_SIZE)
+    return sets
 
 
 def score(settings: dict[str, Any], table: pd.DataFrame) -> pd.DataFrame:

@@ -63,6 +63,9 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
     summary = result.summary(1)
     table = scores_table(summary, title, console, priority)
     lines: list[RenderableType] = [table, verdict(summary)]
+    if 1 in result.confidence_sets:
+        models = ", ".join(result.confidence_sets[1])
+        lines.append(f"Model confidence set (90%, Hansen-Lunde-Nason), one step: {models}.")
     for label, selection in result.settings.get("selections", {}).items():
         lines.append(f"{label} chose: {selection['summary']}.")
     if result.horizon > 1:

@@ -181,8 +181,11 @@ def _read_run(directory: Path, settings: dict[str, Any]) -> Result:
         intervals = _read_scores(directory / "intervals.csv")
     results = read_json(directory / "results.json")
     verdicts = {int(h): text for h, text in (results.get("verdict") or {}).items()}
+    sets = {int(h): models for h, models in (results.get("confidence_set") or {}).items()}
     next_days = _next_days(results.get("next"))
-    return Result(settings, table, scores, fitted, {}, calibration, intervals, next_days, verdicts)
+    return Result(
+        settings, table, scores, fitted, {}, calibration, intervals, next_days, verdicts, sets
+    )
 
 
 def _read_scores(path: Path) -> pd.DataFrame:
