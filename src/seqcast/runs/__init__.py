@@ -1,0 +1,23 @@
+"""Runs on disk: a Result saved to a directory and loaded back (store), directories of
+earlier versions (legacy), and forecasting from a saved run without training (forecasting).
+"""
+
+from seqcast.runs.forecasting import (
+    NextDays,
+    forecast_next,
+    read_run_data,
+    replay,
+    save_forecast,
+)
+from seqcast.runs.store import load, save, write_report
+
+__all__ = [
+    "NextDays",
+    "forecast_next",
+    "load",
+    "read_run_data",
+    "replay",
+    "save",
+    "save_forecast",
+    "write_report",
+]

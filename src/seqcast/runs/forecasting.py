@@ -1,0 +1,101 @@
+"""Forecasting from a saved run: the next days with the run's calibrated intervals, and a
+replay of the test period on newer data, neither training anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from seqcast.data.load import Loaded, read_prices
+from seqcast.data.options import LoadOptions
+from seqcast.errors import SeqcastError
+from seqcast.evaluate import stage
+from seqcast.io import to_csv, write_file
+from seqcast.result import Result
+from seqcast.runs.store import load
+from seqcast.vocabulary import bound_names, interval_columns
+
+
+@dataclass
+class NextDays:
+    model: str  # whose forecast
+    table: pd.DataFrame  # date-indexed: forecast, lo-<level>, hi-<level>
+    notes: list[str]  # what the user should know (no intervals in this run, ...)
+
+
+def forecast_next(
+    directory: str | Path,
+    data: str | Path | None = None,
+    horizon: int | None = None,
+    model: str | None = None,
+) -> tuple[NextDays, pd.Series]:
+    """The next days after `data` ends (default: the run's own file), from a saved run's
+    models, with the intervals its out-of-sample errors calibrate; no training."""
+    result = load(directory)
+    loaded = read_run_data(result, data)
+    series = loaded.series
+    horizon = horizon or result.horizon
+    notes = []
+    if not result.levels or result.calibration is None:
+        made_by = result.settings.get("seqcast", "an earlier seqcast")
+        notes.append(f"this run (seqcast {made_by}) has no intervals: rerun it with --levels")
+    elif horizon > result.horizon:
+        raise SeqcastError(
+            f"this run calibrated intervals up to {result.horizon} days ahead, not {horizon};"
+            f" rerun it with --horizon {horizon}, or forecast fewer days"
+        )
+    model = model or _default_model(result)
+    if model not in result.columns:
+        raise SeqcastError(f"no model '{model}' in this run; it has {', '.join(result.columns)}")
+    wide = stage.forecast(result, series, horizon, loaded.frame)
+    table = pd.DataFrame({"forecast": wide[model]}, index=wide.index)
+    for level in result.levels if result.calibration is not None else ():
+        lo, hi = interval_columns(model, level)
+        table[bound_names(level)[0]], table[bound_names(level)[1]] = wide[lo], wide[hi]
+    table.index.name = "date"
+    return NextDays(model, table, notes), series
+
+
+def _default_model(result: Result) -> str:
+    """The run's one model, or the best of several (lowest mean one-step MAE)."""
+    models = [m for m in result.columns if m != "naive"]
+    if len(models) == 1:
+        return models[0]
+    summary = result.summary(1)
+    return str(summary.drop(index="naive", errors="ignore").index[0]) if models else "naive"
+
+
+def save_forecast(directory: str | Path, next_days: NextDays, series: pd.Series) -> list[Path]:
+    """forecast-<last date>.csv and .png (a fan chart) in the run directory, each atomic."""
+    from seqcast.report.html import fan_png  # PNG rendering: only when a forecast is saved
+
+    directory = Path(directory)
+    stem = f"forecast-{series.index[-1].date()}"
+    files = {
+        f"{stem}.csv": to_csv(next_days.table, float_format="%.10g"),
+        f"{stem}.png": fan_png(series, next_days.table, next_days.model),
+    }
+    paths = []
+    for name, data in files.items():
+        write_file(directory / name, data)
+        paths.append(directory / name)
+    return paths
+
+
+def replay(directory: str | Path, data: str | Path | None = None) -> Result:
+    """Reload a run and forecast the last `test_days` of `data` (default: the run's own
+    file, read as it was) and the days after it, without training."""
+    result = load(directory)
+    loaded = read_run_data(result, data)
+    return stage.replay(result, loaded.series, loaded.frame)
+
+
+def read_run_data(result: Result, data: str | Path | None = None) -> Loaded:
+    """The run's data file (or `data`, read with the run's load options)."""
+    provenance = result.settings["data"]
+    options = LoadOptions(**provenance.get("options", {}))
+    return read_prices(data or provenance["file"], options)
+
+

@@ -1,0 +1,243 @@
+"""A Result on disk: save it to a run directory (atomically), load it back as the record it
+was (the saved scores are read, not recomputed), and (re)write a directory's report.
+
+    config.json      the settings that ran it: data (file, sha256, dates, repairs), load
+                     options, models (parameters, tags), each column's model and seed,
+                     evaluation, seeds, the seqcast version and run format
+    forecasts.csv    the long table: cutoff, date, h, y, one column per model run, and its
+                     intervals (<run>-lo-<level>, <run>-hi-<level>) when levels were asked
+    calibration.csv  the same for the out-of-sample days before the test (intervals only)
+    scores.csv       every metric per model run and horizon (read back on load)
+    intervals.csv    every interval metric per model run, horizon and level
+    results.json     summary, verdicts, per-run scores, next days, timings (what --json prints)
+    models/          <column>.json (+ .safetensors weights) of every model as last fitted
+    report.html      the interactive report (report/html.py); plot.png on request
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from seqcast import __version__
+from seqcast.errors import SeqcastError
+from seqcast.experiment import FORMAT
+from seqcast.io import (
+    plain,
+    read_csv,
+    read_json,
+    read_safetensors,
+    to_csv,
+    to_json,
+    to_safetensors,
+    write_directory,
+    write_file,
+)
+from seqcast.models import registry
+from seqcast.report.html import ReportInput, forecast_png, render, render_panel
+from seqcast.result import Panel, Result
+from seqcast.runs import legacy
+
+
+def save(
+    result: Result | Panel, directory: str | Path, report: bool = True, png: bool = False
+) -> Path:
+    """Write the run directory atomically: the files above, report.html unless `report` is
+    False, and plot.png (the report's first chart) if `png`. Several series: a directory
+    per series under series/, and a summary over them (results.json, summary.csv,
+    report.html linking each series' report)."""
+    directory = Path(directory)
+    files = (
+        _panel_files(result, report, png)
+        if isinstance(result, Panel)
+        else _files(result, report, png)
+    )
+    write_directory(directory, files)
+    return directory
+
+
+def _panel_files(panel: Panel, report: bool, png: bool) -> dict[str, bytes]:
+    names = {name: _file_name(name) for name in panel.results}
+    files = {
+        f"series/{names[name]}/{file}": data
+        for name, result in panel.results.items()
+        for file, data in _files(result, report, png).items()
+    }
+    summary = panel.summary(1)
+    files["config.json"] = to_json({"seqcast": __version__, "format": FORMAT, "panel": names})
+    files["summary.csv"] = to_csv(summary, index_label="model")
+    files["results.json"] = to_json(panel.to_dict())
+    if report:
+        files["report.html"] = render_panel(plain(panel.to_dict()), names)
+    return files
+
+
+def _files(result: Result, report: bool, png: bool) -> dict[str, bytes]:
+    settings = {"seqcast": __version__, **result.settings}
+    results = result.to_dict()
+    files = {
+        "config.json": to_json(settings),
+        "forecasts.csv": to_csv(result.table, index=False),
+        "scores.csv": to_csv(result.scores, index=False),
+        "results.json": to_json(results),
+    }
+    if result.calibration is not None:
+        files["calibration.csv"] = to_csv(result.calibration, index=False)
+    if result.intervals is not None:
+        files["intervals.csv"] = to_csv(result.intervals, index=False)
+    for column, forecaster in result.fitted.items():
+        meta, arrays = forecaster.state()
+        files[f"models/{_file_name(column)}.json"] = to_json(meta)
+        if arrays:
+            files[f"models/{_file_name(column)}.safetensors"] = to_safetensors(arrays)
+    parts = ReportInput(json.loads(files["config.json"]), result.table, plain(results))
+    if report:
+        files["report.html"] = render(parts)
+    if png:
+        files["plot.png"] = forecast_png(parts)
+    return files
+
+
+def write_report(directory: str | Path) -> tuple[Path, list[str]]:
+    """(Re)write report.html of a run directory from its files; a missing or damaged file
+    is named on the page (and returned) and the rest is still drawn."""
+    directory = Path(directory)
+    if not (directory / "config.json").is_file():
+        raise SeqcastError(f"{directory}: not a seqcast run directory (no config.json)")
+    parts = ReportInput()
+    readers = {
+        "settings": lambda: read_json(directory / "config.json"),
+        "results": lambda: read_json(directory / "results.json"),
+        "table": lambda: _read_table(
+            directory / "forecasts.csv", (parts.settings or {})["columns"]
+        ),
+    }
+    for name, read in readers.items():
+        try:
+            setattr(parts, name, read())
+        except SeqcastError as exc:
+            parts.problems.append(str(exc))
+        except (KeyError, TypeError):
+            parts.problems.append(f"{directory}: {name} unreadable: config.json lacks columns")
+    target = directory / "report.html"
+    write_file(target, render(parts))
+    return target, parts.problems
+
+
+def load(directory: str | Path) -> Result:
+    """A saved run as the record it was, ready to forecast again; runs of seqcast 0.1.0 and
+    0.2.0 load too (runs/legacy.py)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise SeqcastError(f"{directory}: not a directory; give a run directory with --run")
+    settings = read_json(directory / "config.json")
+    if not isinstance(settings, dict):
+        raise SeqcastError(f"{directory / 'config.json'}: not a seqcast run configuration")
+    if "format" not in settings and (directory / "model.json").is_file():
+        return legacy.load_format_1(directory, settings)
+    if "panel" in settings:
+        folders = ", ".join(f"{directory}/series/{f}" for f in settings["panel"].values())
+        raise SeqcastError(f"{directory} holds several series; give one of them: {folders}")
+    if settings.get("format") not in (legacy.FORMAT_2, FORMAT):
+        raise SeqcastError(
+            f"{directory}: written by seqcast {settings.get('seqcast', '?')} in run format"
+            f" {settings.get('format')}, which this version ({__version__}) cannot read;"
+            " rerun it with this version"
+        )
+    try:
+        return _read_run(directory, settings)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, SeqcastError):
+            raise
+        raise SeqcastError(f"{directory}: damaged run ({type(exc).__name__}: {exc})") from None
+
+
+def _read_run(directory: Path, settings: dict[str, Any]) -> Result:
+    if settings["format"] == legacy.FORMAT_2:
+        settings = legacy.with_run_keys(settings)
+    table = _read_table(directory / "forecasts.csv", settings["columns"])
+    calibration = None
+    if (directory / "calibration.csv").is_file():
+        calibration = _read_table(directory / "calibration.csv", settings["columns"])
+    fitted = {column: _load_model(directory / "models", column) for column in settings["runs"]}
+    for label, selection in settings.get("selections", {}).items():
+        for column in settings["columns"][label]:  # a selector forecasts through its candidates
+            fitted[column].use({c: fitted[c] for c in selection["columns"]}, fitted[column].choices_)
+    scores = legacy.with_holm_p(_read_scores(directory / "scores.csv"))
+    intervals = None
+    if (directory / "intervals.csv").is_file():
+        intervals = _read_scores(directory / "intervals.csv")
+    results = read_json(directory / "results.json")
+    verdicts = {int(h): text for h, text in (results.get("verdict") or {}).items()}
+    next_days = _next_days(results.get("next"))
+    return Result(
+        settings, table, scores, fitted, {}, calibration, intervals, next_days, verdicts
+    )
+
+
+def _read_scores(path: Path) -> pd.DataFrame:
+    """scores.csv or intervals.csv as they were: keys, then every metric as a float."""
+    scores = read_csv(path, dtype={"seed": "Int64"})
+    metrics = [c for c in scores if c not in ("model", "seed", "column", "h", "level")]
+    return scores.astype(dict.fromkeys(metrics, float))
+
+
+def _next_days(rows: list[dict[str, Any]] | None) -> pd.DataFrame | None:
+    """results.json's `next` back into a date-indexed table."""
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    frame.index = pd.DatetimeIndex(pd.to_datetime(frame.pop("date")))
+    return frame.astype(float)
+
+
+def _read_table(path: Path, columns: dict[str, list[str]]) -> pd.DataFrame:
+    """forecasts.csv, checked: ISO dates, whole horizons, and a number in every model cell."""
+    table = read_csv(path)
+    runs = [c for cols in columns.values() for c in cols]
+    try:
+        for key in ("cutoff", "date"):
+            table[key] = pd.to_datetime(table[key], format="ISO8601")
+        if table["h"].dtype.kind != "i" or (table["h"] < 1).any():
+            raise ValueError("h must be a whole number of steps from 1")
+        for column in ["y", *runs]:
+            table[column] = pd.to_numeric(table[column])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SeqcastError(f"{path}: damaged ({_first(exc)}); rerun to write it again") from None
+    return table
+
+
+def _first(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _load_model(folder: Path, column: str) -> Any:
+    meta_path = folder / f"{_file_name(column)}.json"
+    meta = read_json(meta_path)
+    weights = folder / f"{_file_name(column)}.safetensors"
+    arrays = read_safetensors(weights) if weights.exists() else {}
+    return restore(meta, arrays, meta_path)
+
+
+def restore(meta: Any, arrays: dict[str, Any], where: Path) -> Any:
+    """A saved forecaster, or one line naming the file that does not describe one."""
+    try:
+        return registry.restore(meta, arrays)
+    except SeqcastError as exc:
+        raise SeqcastError(f"{where}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+        raise SeqcastError(
+            f"{where}: does not describe a saved model ({type(exc).__name__}: {exc});"
+            " rerun to write it again"
+        ) from None
+
+
+def _file_name(column: str) -> str:
+    """A column name as a portable file name ('ma:7' -> 'ma_7')."""
+    return re.sub(r"[^\w.@-]", "_", column)
+
+
