@@ -94,8 +94,10 @@ def read_json(path: Path) -> Any:
 
 
 def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """A CSV `to_csv` wrote; its floats read back to the bit (pandas' default parser may
+    miss the last bit of a 17-digit number)."""
     try:
-        return pd.read_csv(path, **kwargs)
+        return pd.read_csv(path, float_precision="round_trip", **kwargs)
     except FileNotFoundError:
         raise SeqcastError(f"{path}: missing; is {path.parent} a seqcast run directory?") from None
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:

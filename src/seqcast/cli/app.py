@@ -243,7 +243,8 @@ def report_command(
     run_dir: Annotated[Path, typer.Argument(help="A run or comparison directory.")],
     verbose: Verbose = False,
 ) -> None:
-    """Write report.html for a run or comparison directory (again, or for an older run)."""
+    """Write report.html for a run or comparison directory (again, or for an older run);
+    a report on disk is never replaced by one made from damaged files (exit 2, naming one)."""
     from seqcast import runs
 
     with user_errors(verbose):

@@ -66,9 +66,11 @@ def render(report: ReportInput) -> bytes:
     return page.encode()
 
 
-def render_panel(results: dict[str, Any], folders: dict[str, str]) -> bytes:
-    """The page of a run over several series: how each model did over them, and a link to
-    each series' own report."""
+def render_panel(
+    results: dict[str, Any], folders: dict[str, str], problems: list[str] | None = None
+) -> bytes:
+    """The page of a run over several series: how each model did over them (`results`'
+    pooled rows), a link to each series' own report, and what could not be read."""
     keys = ["model", "series", "MAE/naive", "median MAE/naive", "beats naive", "worse", "MASE"]
     head = "".join(f'<th data-key="{k}">{k}</th>' for k in keys)
     rows = []
@@ -86,7 +88,8 @@ def render_panel(results: dict[str, Any], folders: dict[str, str]) -> bytes:
     )
     body = (
         f"<h1>seqcast: {len(folders)} series</h1>"
-        '<table class="scores"><caption>One step ahead, over the series: mean and median'
+        + "".join(f'<p class="problem">{html.escape(p)}</p>' for p in problems or [])
+        + '<table class="scores"><caption>One step ahead, over the series: mean and median'
         " MAE / naive MAE, on how many series a model beats naive, and on how many it is"
         " significantly worse (Diebold-Mariano p &lt; 0.05). Click a heading to sort."
         f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -97,5 +97,3 @@ def read_run_data(result: Result, data: str | Path | None = None) -> Loaded:
     provenance = result.settings["data"]
     options = LoadOptions(**provenance.get("options", {}))
     return read_prices(data or provenance["file"], options)
-
-

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 
 from seqcast.errors import SeqcastError
-from seqcast.io import read_csv, read_json, read_safetensors
 from seqcast.evaluate import stage
 from seqcast.evaluate.verdict import verdict, with_holm
+from seqcast.io import read_csv, read_json, read_safetensors
 from seqcast.models import registry
 from seqcast.result import Result
 
@@ -52,7 +52,10 @@ def load_format_1(directory: Path, saved: dict[str, Any]) -> Result:
             "data": {"file": config["data"], "options": load_options, "column": "price"},
             "models": {label: {"class": "NeuralForecaster", "params": meta["params"]}},
             "columns": {"naive": ["naive"], label: [label]},
-            "runs": {"naive": {"model": "naive", "seed": None}, label: {"model": label, "seed": None}},
+            "runs": {
+                "naive": {"model": "naive", "seed": None},
+                label: {"model": label, "seed": None},
+            },
             "evaluation": {"test_days": int(config["test_days"]), "horizon": 1},
             "seeds": [forecaster.get_params()["seed"]],
             "naive_scale": float("nan"),
