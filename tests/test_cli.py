@@ -388,3 +388,15 @@ def test_several_files_or_a_long_file_with_a_series_column(
     assert json.loads((tmp_path / "l" / "results.json").read_text())["series"] == ["AAA", "BBB"]
     one = _invoke("predict", "--run", tmp_path / "c")
     assert one.exit_code == 2 and "holds several series; give one of them" in one.output
+
+
+def test_the_terminal_title_names_the_series_not_its_column(
+    series: pd.Series, tmp_path: Path
+) -> None:
+    from .conftest import write_yahoo_csv
+
+    data = write_yahoo_csv(series, tmp_path / "ACME.csv")
+    result = _invoke("run", "--data", data, "--model", "drift", "--test-days", "30", "-q",
+                     "--runs-dir", tmp_path / "runs")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "One-step forecasts of ACME, 2020-07-29 .. 2020-08-27" in result.output

@@ -307,3 +307,65 @@ def test_several_series_without_reports_get_them_with_the_damaged_file_named(
     assert 'data-key="series" data-value="1.0"' in summary  # pooled over the one readable
     assert summary.count('<li><a href="series/') == 2  # both still linked
     assert all((copy / "series" / f / "report.html").is_file() for f in ("a", "b_2"))
+
+
+@pytest.fixture(scope="module")
+def bands_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run with 80% intervals for naive and two models, from a file named like a ticker."""
+    from seqcast.data.load import read_prices
+
+    from .conftest import write_yahoo_csv
+
+    folder = tmp_path_factory.mktemp("bands")
+    data = read_prices(write_yahoo_csv(random_walk(n=200), folder / "ACME.csv"))
+    models = {name: registry.make(name) for name in ["drift", "ma:3"]}
+    evaluation = Evaluation(test_days=30, levels=(80.0,), calibration_days=60)
+    return runs.save(Experiment(models, evaluation).run(data), folder / "run")
+
+
+def _legends(page) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all(
+        ".chart",
+        "charts => charts.map(c => [...c.querySelectorAll('.role-legend-label text')]"
+        ".map(t => t.textContent))",
+    )
+
+
+def test_a_legend_lists_only_what_its_chart_draws(
+    browser, compare_dir: Path, bands_dir: Path
+) -> None:
+    for directory in (compare_dir, bands_dir):
+        page, errors = _open(browser, directory / "report.html", f"legends-{directory.name}.png")
+        assert errors == []
+        legends = _legends(page)
+        assert "truth" in legends[0]  # the first chart draws the truth in black ...
+        assert all("truth" not in legend for legend in legends[1:])  # ... no other does
+        settings = json.loads((directory / "config.json").read_text())
+        models = [m for m in settings["columns"] if m != "naive"]
+        assert legends[1] == models  # the cumulative gain over naive: no line for naive
+        page.close()
+
+
+def test_each_interval_band_is_drawn_in_its_own_models_colour(browser, bands_dir: Path) -> None:
+    """Bands overlap: each model's fill is its colour and its edges are lines in its colour;
+    naive's band (the reference) is its dashed edges alone, so it tints no model's band."""
+    page, errors = _open(browser, bands_dir / "report.html", "report-bands.png")
+    assert errors == []
+    colours = charts.palette([charts.TRUTH, "naive", "drift", "ma:3"])
+    marks = page.eval_on_selector_all(
+        "#chart-0 .role-mark path",
+        "els => els.map(e => [e.closest('.role-mark').getAttribute('class'),"
+        " e.getAttribute('fill'), e.getAttribute('stroke')])",
+    )
+    fills = [fill for role, fill, _ in marks if "mark-area" in role]
+    assert sorted(fills) == sorted([colours["drift"], colours["ma:3"]])
+    for model in ("naive", "drift", "ma:3"):
+        lines = [s for role, _, s in marks if "mark-line" in role and s == colours[model]]
+        assert len(lines) == 3, model  # the forecast, and its band's two edges
+    page.close()
+
+
+def test_titles_name_the_series_not_its_column(bands_dir: Path) -> None:
+    page = (bands_dir / "report.html").read_text()
+    assert "<title>seqcast: drift, ma:3 on ACME</title>" in page
+    assert "<h1>seqcast: drift, ma:3 on ACME</h1>" in page

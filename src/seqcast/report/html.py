@@ -16,6 +16,7 @@ import json
 import platform
 import warnings
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -107,9 +108,15 @@ def render_panel(
 
 
 def _title(settings: dict[str, Any]) -> str:
-    data = settings.get("data", {})
     models = [m for m in settings.get("columns", {}) if m != "naive"]
-    return f"seqcast: {', '.join(models) or 'naive'} on {data.get('column', '?')}"
+    return f"seqcast: {', '.join(models) or 'naive'} on {series_name(settings.get('data', {}))}"
+
+
+def series_name(data: dict[str, Any]) -> str:
+    """What a series is called (its symbol or file stem), from a run's settings["data"];
+    older runs recorded only the file."""
+    file = PurePath(str(data.get("file") or "")).name.split(".")[0]
+    return str(data.get("name") or file or data.get("column") or "?")
 
 
 def _header(settings: dict[str, Any], results: dict[str, Any] | None) -> str:

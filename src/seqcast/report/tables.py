@@ -14,6 +14,7 @@ from rich.table import Table
 from seqcast.data.layouts import LAYOUTS
 from seqcast.data.load import Loaded
 from seqcast.evaluate.verdict import verdict
+from seqcast.report.html import series_name
 from seqcast.vocabulary import INTERVAL_METRICS, METRICS, PANEL_METRICS, number
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
     trained = f"trained up to {one_step['cutoff'].iloc[0].date()}"
     how = f"refit every {refits} days" if refits else trained
     title = (
-        f"One-step forecasts of {result.settings['data']['column']}, {first} .. {last}"
+        f"One-step forecasts of {series_name(result.settings['data'])}, {first} .. {last}"
         f" ({len(one_step)} days; {how})"
     )
     priority = [*METRICS[:4], "seeds", *result.reported(), *METRICS[4:]]
