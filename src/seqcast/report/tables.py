@@ -147,7 +147,11 @@ def next_days_table(table: pd.DataFrame, title: str) -> Table:
 
 def sparkline(series: pd.Series, width: int = 60) -> str:
     """The series in one line of block characters (means of `width` equal chunks)."""
-    chunks = np.array_split(series.to_numpy(dtype=float), min(width, len(series)))
+    values = series.to_numpy(dtype=float)
+    largest = np.abs(values).max(initial=0.0)
+    if largest > 0:  # scaled to [-1, 1] first: sums and spans near 1e308 would overflow
+        values = values / largest
+    chunks = np.array_split(values, min(width, len(series)))
     means = np.array([chunk.mean() for chunk in chunks])
     span = means.max() - means.min()
     levels = np.zeros(len(means), int) if span == 0 else (means - means.min()) / span * 7.999
