@@ -341,10 +341,10 @@ def test_forecast_prints_and_saves_the_next_days_with_intervals(
     shown = _invoke("forecast", "--run", tmp_path / "f")
     assert shown.exit_code == 0, shown.output
     assert "lo-95" in shown.output and "2020-08-30" in shown.output  # 3 days after 2020-08-27
-    table = pd.read_csv(tmp_path / "f" / "forecast-2020-08-27.csv")
+    table = pd.read_csv(tmp_path / "f" / "forecast-gru-2020-08-27.csv")
     assert list(table.columns) == ["date", "forecast", "lo-80", "hi-80", "lo-95", "hi-95"]
     assert (table["lo-95"] < table["forecast"]).all() and (table["forecast"] < table["hi-95"]).all()
-    assert (tmp_path / "f" / "forecast-2020-08-27.png").stat().st_size > 10_000
+    assert (tmp_path / "f" / "forecast-gru-2020-08-27.png").stat().st_size > 10_000
     too_far = _invoke("forecast", "--run", tmp_path / "f", "--horizon", "5")
     assert (
         too_far.exit_code == 2
@@ -450,3 +450,29 @@ def test_a_watch_list_with_an_unreadable_file_completes_the_rest_and_exits_3(
     assert result.exit_code == 3, result.output
     assert "seqcast: skipped:" in result.output and "CCC" in result.output
     assert {p.name for p in (tmp_path / "cmp" / "series").iterdir()} == {"AAA", "BBB"}
+
+
+def test_the_terminal_title_names_the_series_not_its_column(
+    series: pd.Series, tmp_path: Path
+) -> None:
+    from .conftest import write_yahoo_csv
+
+    data = write_yahoo_csv(series, tmp_path / "ACME.csv")
+    result = _invoke("run", "--data", data, "--model", "drift", "--test-days", "30", "-q",
+                     "--runs-dir", tmp_path / "runs")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "One-step forecasts of ACME, 2020-07-29 .. 2020-08-27" in result.output
+
+
+def test_each_models_forecast_keeps_its_own_files(price_csv: Path, tmp_path: Path) -> None:
+    made = _invoke("run", "--data", price_csv, "--model", "drift", "--baselines", "naive,ma:3",
+                   "--test-days", "30", "-q", "--runs-dir", tmp_path, "--name", "f")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    saved = {}
+    for model in ["drift", "naive", "ma:3"]:
+        shown = _invoke("forecast", "--run", tmp_path / "f", "--model", model, "--horizon", "2")
+        assert shown.exit_code == 0, shown.output
+        saved[model] = tmp_path / "f" / f"forecast-{model.replace(':', '_')}-2020-08-27.csv"
+    tables = {model: path.read_text() for model, path in saved.items()}  # none overwritten
+    assert len(set(tables.values())) == 3
+    assert (tmp_path / "f" / "forecast-ma_3-2020-08-27.png").is_file()

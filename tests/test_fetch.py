@@ -166,3 +166,18 @@ def test_the_command(httpserver: HTTPServer, tmp_path: Path) -> None:
     assert unreachable.exit_code == 2 and "cannot reach 127.0.0.1" in unreachable.output
     bad = CliRunner().invoke(app, ["fetch", "BTC USD;rm"])
     assert bad.exit_code == 2 and "is not a ticker symbol" in bad.output
+
+
+@pytest.mark.parametrize("timeout", ["-1", "0", "nan", "inf", "1e300"])
+def test_a_timeout_that_is_not_a_wait_is_refused_before_any_request(
+    httpserver: HTTPServer, tmp_path: Path, timeout: str
+) -> None:
+    out = tmp_path / "btc.csv"
+    args = ["fetch", "BTC-USD", "--out", str(out), "--base-url", httpserver.url_for("/")]
+    result = CliRunner().invoke(app, [*args, "--timeout", timeout])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"seqcast: error: --timeout {float(timeout):g}: give the seconds to wait for an"
+        " answer, above 0 and at most 86,400 (e.g. --timeout 20)\n"
+    )
+    assert httpserver.log == [] and not out.exists()

@@ -186,10 +186,11 @@ def test_report_on_a_directory_that_is_not_a_run(tmp_path: Path) -> None:
     )
 
 
-def test_a_damaged_run_still_gets_a_report_naming_the_file(
+def test_a_damaged_run_without_a_report_gets_one_naming_the_file(
     browser, compare_dir: Path, tmp_path: Path
 ) -> None:
     copy = shutil.copytree(compare_dir, tmp_path / "damaged")
+    (copy / "report.html").unlink()  # a report on disk would be kept (the test below)
     (copy / "forecasts.csv").write_text("cutoff,date\nnot,a table\n")
     result = runner.invoke(app, ["report", str(copy)])
     assert result.exit_code == 0, result.output
@@ -226,3 +227,145 @@ def test_the_page_of_several_series_links_each_and_says_what_results_json_says(
     page.wait_for_function("window.seqcastReady === true")
     assert page.locator("table.scores tr[data-model]").count() == 2  # naive and drift
     page.close()
+
+
+@pytest.fixture(scope="module")
+def panel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from seqcast.result import Panel
+
+    data = [
+        Loaded(random_walk(seed=1), "yahoo", source="a.csv", name="a"),
+        Loaded(random_walk(seed=2) * 90, "yahoo", source="b.csv", name="b:2"),
+    ]
+    experiment = Experiment({"drift": registry.make("drift")}, Evaluation(test_days=40))
+    panel: Panel = experiment.run_many(data)
+    return runs.save(panel, tmp_path_factory.mktemp("panel") / "panel")
+
+
+def test_report_again_on_several_series_rewrites_their_page_from_the_series_results(
+    browser, panel_dir: Path, tmp_path: Path
+) -> None:
+    """`seqcast report` on a run over several series makes the page `save` made (pooled
+    from each series' own files), and each series' page again."""
+    copy = shutil.copytree(panel_dir, tmp_path / "again")
+    made = (copy / "report.html").read_bytes()
+    (copy / "results.json").unlink()  # the series' files are the source, not the summary
+    for page in [copy / "report.html", *copy.glob("series/*/report.html")]:
+        page.unlink()
+    result = runner.invoke(app, ["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert (copy / "report.html").read_bytes() == made
+    assert all((copy / "series" / f / "report.html").is_file() for f in ("a", "b_2"))
+    page, errors = _open(browser, copy / "report.html", "report-panel-again.png")
+    assert errors == []
+    assert "?" not in page.inner_text("h1") and "No scores" not in page.inner_text("body")
+    page.get_by_role("link", name="b:2", exact=True).click()
+    page.wait_for_url("**/series/b_2/report.html")
+    page.wait_for_function("window.seqcastReady === true")
+    assert page.locator("table.scores tr[data-model]").count() == 2  # naive and drift
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("which", "damage"),
+    [
+        ("run", "config.json"),
+        ("run", "results.json"),
+        ("run", "forecasts.csv"),
+        ("panel", "config.json"),
+        ("panel", "series/b_2/scores.csv"),
+        ("panel", "series/a/config.json"),
+    ],
+)
+def test_a_damaged_file_never_replaces_a_report_with_a_worse_one(
+    run_dir: Path, panel_dir: Path, tmp_path: Path, which: str, damage: str
+) -> None:
+    copy = shutil.copytree(run_dir if which == "run" else panel_dir, tmp_path / "damaged")
+    pages = {p: p.read_bytes() for p in copy.rglob("report.html")}
+    (copy / damage).write_text("{ not what seqcast wrote,\n")
+    result = runner.invoke(app, ["report", str(copy)])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert line.startswith(f"seqcast: error: {copy / damage}: damaged"), line
+    assert "\n" not in line and "report.html" in line  # says what it kept
+    assert {p: p.read_bytes() for p in copy.rglob("report.html")} == pages
+
+
+def test_several_series_without_reports_get_them_with_the_damaged_file_named(
+    panel_dir: Path, tmp_path: Path
+) -> None:
+    copy = shutil.copytree(panel_dir, tmp_path / "damaged")
+    for page in copy.rglob("report.html"):
+        page.unlink()
+    (copy / "series" / "b_2" / "scores.csv").write_text("model,h\n")
+    result = runner.invoke(app, ["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    named = f"{copy / 'series' / 'b_2' / 'scores.csv'}: damaged"
+    assert result.stderr.count("\n") == 1 and named in result.stderr
+    summary = (copy / "report.html").read_text()
+    assert f'<p class="problem">{named}' in summary
+    assert 'data-key="series" data-value="1.0"' in summary  # pooled over the one readable
+    assert summary.count('<li><a href="series/') == 2  # both still linked
+    assert all((copy / "series" / f / "report.html").is_file() for f in ("a", "b_2"))
+
+
+@pytest.fixture(scope="module")
+def bands_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run with 80% intervals for naive and two models, from a file named like a ticker."""
+    from seqcast.data.load import read_prices
+
+    from .conftest import write_yahoo_csv
+
+    folder = tmp_path_factory.mktemp("bands")
+    data = read_prices(write_yahoo_csv(random_walk(n=200), folder / "ACME.csv"))
+    models = {name: registry.make(name) for name in ["drift", "ma:3"]}
+    evaluation = Evaluation(test_days=30, levels=(80.0,), calibration_days=60)
+    return runs.save(Experiment(models, evaluation).run(data), folder / "run")
+
+
+def _legends(page) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all(
+        ".chart",
+        "charts => charts.map(c => [...c.querySelectorAll('.role-legend-label text')]"
+        ".map(t => t.textContent))",
+    )
+
+
+def test_a_legend_lists_only_what_its_chart_draws(
+    browser, compare_dir: Path, bands_dir: Path
+) -> None:
+    for directory in (compare_dir, bands_dir):
+        page, errors = _open(browser, directory / "report.html", f"legends-{directory.name}.png")
+        assert errors == []
+        legends = _legends(page)
+        assert "truth" in legends[0]  # the first chart draws the truth in black ...
+        assert all("truth" not in legend for legend in legends[1:])  # ... no other does
+        settings = json.loads((directory / "config.json").read_text())
+        models = [m for m in settings["columns"] if m != "naive"]
+        assert legends[1] == models  # the cumulative gain over naive: no line for naive
+        page.close()
+
+
+def test_each_interval_band_is_drawn_in_its_own_models_colour(browser, bands_dir: Path) -> None:
+    """Bands overlap: each model's fill is its colour and its edges are lines in its colour;
+    naive's band (the reference) is its dashed edges alone, so it tints no model's band."""
+    page, errors = _open(browser, bands_dir / "report.html", "report-bands.png")
+    assert errors == []
+    colours = charts.palette([charts.TRUTH, "naive", "drift", "ma:3"])
+    marks = page.eval_on_selector_all(
+        "#chart-0 .role-mark path",
+        "els => els.map(e => [e.closest('.role-mark').getAttribute('class'),"
+        " e.getAttribute('fill'), e.getAttribute('stroke')])",
+    )
+    fills = [fill for role, fill, _ in marks if "mark-area" in role]
+    assert sorted(fills) == sorted([colours["drift"], colours["ma:3"]])
+    for model in ("naive", "drift", "ma:3"):
+        lines = [s for role, _, s in marks if "mark-line" in role and s == colours[model]]
+        assert len(lines) == 3, model  # the forecast, and its band's two edges
+    page.close()
+
+
+def test_titles_name_the_series_not_its_column(bands_dir: Path) -> None:
+    page = (bands_dir / "report.html").read_text()
+    assert "<title>seqcast: drift, ma:3 on ACME</title>" in page
+    assert "<h1>seqcast: drift, ma:3 on ACME</h1>" in page

@@ -185,3 +185,44 @@ def test_the_run_finds_its_data_by_absolute_path_and_says_when_it_changed(
     (copy / "config.json").write_text(json.dumps(config))
     with pytest.warns(Note, match="changed since the run"):
         runs.read_run_data(runs.load(copy))
+
+
+def test_a_reloaded_run_reads_every_saved_number_back_to_the_bit(saved) -> None:
+    """forecasts.csv and scores.csv hold every float in full (%.17g): read back, they are the
+    same floats, not the nearest ones pandas' fast parser finds."""
+    result, directory = saved
+    loaded = runs.load(directory)
+    pd.testing.assert_frame_equal(loaded.table, result.table, check_exact=True)
+    pd.testing.assert_frame_equal(loaded.scores, result.scores, check_exact=True)
+
+
+@pytest.fixture(scope="module")
+def with_levels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from .conftest import random_walk
+
+    folder = tmp_path_factory.mktemp("levels")
+    data = write_yahoo_csv(random_walk(n=200), folder / "prices.csv")
+    evaluation = Evaluation(test_days=30, levels=(80.0,), calibration_days=60)
+    result = Experiment({"drift": registry.make("drift")}, evaluation).run(read_prices(data))
+    return runs.save(result, folder / "run", report=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "column"),
+    [
+        ("forecasts.csv", "drift"),
+        ("forecasts.csv", "drift-lo-80"),
+        ("forecasts.csv", "y"),
+        ("calibration.csv", "naive"),
+    ],
+)
+def test_a_word_in_a_saved_table_is_named_by_file_line_and_column(
+    with_levels: Path, tmp_path: Path, name: str, column: str
+) -> None:
+    copy = shutil.copytree(with_levels, tmp_path / "edited")
+    table = pd.read_csv(copy / name, dtype=str, keep_default_na=False)
+    table.loc[4, column] = "12,5"  # a spreadsheet's decimal comma: a word, not a number
+    table.to_csv(copy / name, index=False)
+    message = rf"{name}: damaged \(line 6, column {column}: '12,5' is not a number\)"
+    with pytest.raises(SeqcastError, match=message):
+        runs.load(copy)

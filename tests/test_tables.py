@@ -1,10 +1,12 @@
 """What the terminal shows: numbers that keep their digits, tables that fit, plain verdicts."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from rich.console import Console
 
-from seqcast.report.tables import number, scores_table, verdict
+from seqcast.report.tables import number, scores_table, sparkline, verdict
 
 
 @pytest.mark.parametrize(
@@ -69,3 +71,26 @@ def test_the_table_fits_the_terminal_and_keeps_the_main_numbers(width: int) -> N
     if width >= 200:
         assert "sMAPE%" in text  # room for every column
     assert "…" not in text
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-300, 1e300, 1.7e308])
+def test_the_sparkline_draws_any_finite_scale(scale: float) -> None:
+    """Near the largest float, sums and spans overflow: the shape must not depend on it."""
+    shape = [-1.0, -0.5, 0.0, 0.5, 1.0, 0.0, -1.0]
+    assert sparkline(pd.Series(shape) * scale, width=7) == "▁▂▄▆█▄▁"
+    twice = pd.Series(shape).repeat(2) * scale  # a chunk's mean sums two values first
+    assert sparkline(twice, width=7) == "▁▂▄▆█▄▁"
+
+
+def test_inspect_reads_prices_near_the_largest_float(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from seqcast.cli.app import app
+
+    dates = pd.date_range("2020-01-01", periods=100).strftime("%Y-%m-%d")
+    prices = pd.Series(range(100), dtype=float) * 7e305 + 1e308
+    path = tmp_path / "huge.csv"
+    pd.DataFrame({"Date": dates, "Close": prices}).to_csv(path, index=False, float_format="%.17g")
+    result = CliRunner().invoke(app, ["inspect", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "shape:    ▁" in result.output and result.output.rstrip().endswith("█")

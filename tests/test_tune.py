@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -133,9 +135,8 @@ def test_a_killed_study_resumes(tmp_path: Path) -> None:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             time.sleep(0.2)
-            trials = _trials(storage)
-            done = any(t.state == states.COMPLETE for t in trials)
-            if done and trials[-1].state == states.RUNNING:
+            seen = _states(out / "study.db")
+            if "COMPLETE" in seen and seen[-1] == "RUNNING":
                 break
         else:
             pytest.fail("the study never got a trial done and the next one started")
@@ -160,6 +161,17 @@ def _trials(storage: str) -> list:
         return optuna.load_study(study_name="gru", storage=storage).get_trials(deepcopy=False)
     except (KeyError, SQLAlchemyError):  # being created
         return []
+
+
+def _states(database: Path) -> list[str]:
+    """The study's trials' states in order, read without writing: Optuna's own loading may
+    create tables, racing the command making the study."""
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=0.1)) as db:
+            rows = db.execute("SELECT state FROM trials ORDER BY number").fetchall()
+    except sqlite3.Error:  # not there yet, or being made
+        return []
+    return [state for (state,) in rows]
 
 
 @pytest.mark.parametrize(
@@ -193,6 +205,8 @@ def test_a_space_entry_replaces_the_default(tmp_path: Path) -> None:
         (["--storage", "sqlite:////no/such/dir/study.db"], "--storage sqlite:////no/such"),
         (["--ray", "127.0.0.1:9"], "--ray 127.0.0.1:9: nothing answers there"),
         (["--fold-days", "400"], "before the first fold"),
+        (["--seeds", "0"], "--seeds"),
+        (["--seeds", "-2"], "--seeds"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_no_study(
@@ -216,3 +230,73 @@ def test_ray_missing_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails as if not installed
     with pytest.raises(SeqcastError, match=r"pip install 'seqcast\[ray\]'"):
         connect("local")
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [("foo", "unknown model 'foo'"), ("drift", "have no tuning space"), ("auto", "no tuning")],
+)
+def test_a_model_with_nothing_to_tune_is_refused_before_any_file(
+    tmp_path: Path, model: str, message: str
+) -> None:
+    """The library refuses as the command does, even with a space of its own."""
+    tuning = Tuning(model, trials=2, space=read_space(_space(tmp_path), "gru"), folds=FOLDS)
+    with pytest.raises(SeqcastError, match=message):
+        tuning.run(_data(tmp_path), tmp_path / "out", report=False)
+    assert not (tmp_path / "out").exists()
+
+
+def _tune_command(tmp_path: Path, *extra: str) -> list[str]:
+    """`seqcast tune` on a small file with trials of a few seconds each."""
+    csv = write_yahoo_csv(random_walk(330, seed=3), tmp_path / "p.csv")
+    space = tmp_path / "space.toml"
+    space.write_text(SPACE_TOML.replace("epochs = 2", "epochs = 40"))
+    command = [sys.executable, "-m", "seqcast", "tune", "--data", str(csv), "--space", str(space)]
+    command += ["--folds", "2", "--fold-days", "20", "--test-days", "30", "--seeds", "1"]
+    return [*command, "--out", str(tmp_path / "out"), "--no-report", *extra]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_is_one_line_and_the_study_resumes(tmp_path: Path, jobs: str) -> None:
+    """Ctrl-C reaches the whole foreground process group: the command and its workers."""
+    command = _tune_command(tmp_path, "--trials", "4", "--jobs", jobs)
+    tuning = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    storage = f"sqlite:///{tmp_path / 'out'}/study.db"
+    deadline = time.monotonic() + 300
+    while "RUNNING" not in _states(tmp_path / "out" / "study.db"):
+        if tuning.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"no trial ever ran: {tuning.communicate(timeout=60)[1]}")
+        time.sleep(0.2)
+    time.sleep(1.0)  # inside the training loop
+    os.killpg(tuning.pid, signal.SIGINT)
+    _, stderr = tuning.communicate(timeout=120)
+    assert (tuning.returncode, stderr) == (130, "seqcast: interrupted\n")
+    again = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr
+    finished = [t for t in _trials(storage) if t.state.is_finished() and t.state.name != "FAIL"]
+    assert len(finished) == 4 and (tmp_path / "out" / "best.toml").is_file()
+
+
+def test_tune_shows_live_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    import pty
+
+    command = _tune_command(tmp_path, "--trials", "3")
+    main, terminal = pty.openpty()
+    tuning = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal,
+                              env={**os.environ, "COLUMNS": "120"})  # fmt: skip
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert tuning.wait(timeout=600) == 0
+    text = shown.decode(errors="replace")
+    assert "trial" in text and "best so far" in text and "3/3" in text, text[-2000:]
+    elsewhere = [str(tmp_path / "piped") if a == str(tmp_path / "out") else a for a in command]
+    piped = subprocess.run(elsewhere, capture_output=True, text=True, timeout=600)
+    assert piped.returncode == 0 and piped.stderr == ""  # not a terminal: no progress at all

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -21,30 +22,70 @@ import pandas as pd
 from seqcast.errors import SeqcastError
 
 MARKER = "config.json"  # every run directory has one; nothing else is ever replaced
+# Beside a run while it is written: .<run>.<pid>-<hex>.new (staged) and .old (retired);
+# seqcast 0.2.0 retired to .<run>.old-<hex>.
+LEFTOVER = re.compile(
+    r"\.(?P<name>.+)\.(?:(?P<pid>\d+)-[0-9a-f]{8}\.(?P<kind>new|old)|old-[0-9a-f]{8})"
+)
 
 
 def write_directory(target: Path, files: dict[str, bytes]) -> None:
     """Write `files` (names may hold one '/') into a fresh directory beside `target`, then
-    swap it into place."""
+    swap it into place. What an earlier write killed in the middle left in the folder is
+    cleared first (`_clear_leftovers`)."""
     target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(target.parent)
     if target.exists() and not (target / MARKER).is_file():
         raise SeqcastError(f"{target}: exists and is not a seqcast run; choose another name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging, retired = _beside(target, "new"), _beside(target, "old")
     try:
+        staging.mkdir()  # as any new directory: the umask's permissions (mkdtemp's are 0700)
         for name, data in files.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
         if target.exists():
-            retired = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
             target.rename(retired)
-            staging.rename(target)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(target)
+        staging.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
     except BaseException:
+        if retired.exists() and not target.exists():
+            retired.rename(target)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _beside(target: Path, kind: str) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.{kind}")
+
+
+def _clear_leftovers(folder: Path) -> None:
+    """What a write killed (SIGKILL, power loss) left in `folder`: a staged copy is removed;
+    a retired copy is removed, or put back if the kill came before the new copy took its
+    place. A live writer's copies (its process still runs) are left alone."""
+    for path in folder.iterdir():
+        found = LEFTOVER.fullmatch(path.name)
+        if not found or not path.is_dir() or _alive(found["pid"]):
+            continue
+        run, staged = folder / found["name"], found["kind"] == "new"
+        if not staged and not (path / MARKER).is_file():
+            continue  # named like a retired run, but not one: not ours to touch
+        if staged or run.exists():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.rename(run)
+
+
+def _alive(pid: str | None) -> bool:
+    if pid is None:  # seqcast 0.2.0's names: no process to ask
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, OverflowError):  # ended, or never a process id
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -94,8 +135,10 @@ def read_json(path: Path) -> Any:
 
 
 def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """A CSV `to_csv` wrote; its floats read back to the bit (pandas' default parser may
+    miss the last bit of a 17-digit number)."""
     try:
-        return pd.read_csv(path, **kwargs)
+        return pd.read_csv(path, float_precision="round_trip", **kwargs)
     except FileNotFoundError:
         raise SeqcastError(f"{path}: missing; is {path.parent} a seqcast run directory?") from None
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:

@@ -29,7 +29,10 @@ def tell(event: str, **details: Any) -> None:
     'start'   total: the fits the job will make
     'model'   label, seeds: a model's backtest begins
     'epoch'   epoch, epochs, members, loss, val_loss, seconds: of a group training now
-    'fitted'  count: fits finished"""
+    'fitted'  count: fits finished
+    and from a tuning study (tune/search.py):
+    'study'   total, done: the finished trials it will end with, and has already
+    'trial'   done, best: trials finished, the best score so far (None before one)"""
     listener = _listener.get()
     if listener is not None:
         listener(event, details)

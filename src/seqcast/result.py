@@ -150,7 +150,7 @@ class Panel:
                 "MAE/naive": ratio.mean(),
                 "MAE/naive std": ratio.std(ddof=1).fillna(0.0),
                 "median MAE/naive": ratio.median(),
-                "beats naive": grouped.apply(lambda g: int((g["MAE/naive"] < 1).sum())),
+                "beats naive": (table["MAE/naive"] < 1).groupby(table["model"], sort=False).sum(),
                 "worse": worse.groupby(table["model"]).sum().astype(int),
                 "MASE": grouped["MASE"].mean(),
                 "DA%": grouped["DA%"].mean(),

@@ -51,10 +51,11 @@ def keep_freed_memory() -> bool:
 
 
 def optuna_warnings_only() -> None:
-    """Optuna logs warnings only, not a line per trial (its log level is process-wide)."""
+    """Optuna logs errors only: not a line per trial, nor a failed or interrupted trial's
+    traceback (seqcast says that in one line itself); its log level is process-wide."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def fast_exit(code: int) -> NoReturn:

@@ -250,7 +250,8 @@ def report_command(
     run_dir: Annotated[Path, typer.Argument(help="A run or comparison directory.")],
     verbose: Verbose = False,
 ) -> None:
-    """Write report.html for a run or comparison directory (again, or for an older run)."""
+    """Write report.html for a run or comparison directory (again, or for an older run);
+    a report on disk is never replaced by one made from damaged files (exit 2, naming one)."""
     from seqcast import runs
 
     with user_errors(verbose):
@@ -345,20 +346,26 @@ def _progress_printer(command: str) -> progress.Listener:
     return FitProgress(err)
 
 
+def progress_bar(console: Console) -> Any:
+    """The live bar of long commands (compare's fits, tune's trials): what runs now, a bar,
+    done/total and the time left; gone when it ends."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    return Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 class FitProgress:
     """A rich progress bar over the fits of a job, advanced within a group by its epochs."""
 
     def __init__(self, console: Console):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self.bar = Progress(
-            "{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        )
+        self.bar = progress_bar(console)
         self.task = self.bar.add_task("starting", total=None)
         self.done, self.label = 0.0, ""
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from seqcast import progress
 from seqcast.cli.options import (
     AsJson,
     Data,
@@ -65,6 +68,7 @@ def tune_command(
 ) -> None:
     """Search a preset's settings (Optuna) on walk-forward folds before the test period;
     write best.toml and score it once on the test period beside naive."""
+    from seqcast import runtime
     from seqcast.cluster import connect
     from seqcast.config import load_one
     from seqcast.models import registry
@@ -72,7 +76,8 @@ def tune_command(
     from seqcast.tune.space import read_space
     from seqcast.tune.tuning import Tuning
 
-    with user_errors(verbose):
+    runtime.optuna_warnings_only()  # the command's own process: trials say nothing per line
+    with user_errors(verbose), _progress(quiet or as_json) as listener:
         loaded = load_one(data, given)
         tuning = Tuning(
             model=model,
@@ -86,8 +91,58 @@ def tune_command(
             study=study,
         )
         cluster = connect(ray) if ray else None
-        tuned = tuning.run(loaded, out or Path("runs") / f"tune-{model}", cluster, report)
+        with progress.listening(listener):
+            tuned = tuning.run(loaded, out or Path("runs") / f"tune-{model}", cluster, report)
         _print(tuned, as_json, quiet)
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[progress.Listener]:
+    """`tune`'s live bars on a terminal (TuneProgress); nothing when piped or quiet. The bars
+    are gone when the command ends, however it ends."""
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False)
+    if quiet or not err.is_terminal:
+        yield lambda event, details: None
+        return
+    shown = TuneProgress(err)
+    try:
+        yield shown
+    finally:
+        shown.stop()
+
+
+class TuneProgress:
+    """The study's trials (finished / total, the best score so far, time left), then the
+    best settings' test run as `compare` shows its fits."""
+
+    def __init__(self, console: Any):
+        from seqcast.cli.app import FitProgress, progress_bar
+
+        self.bar = progress_bar(console)
+        self.task: Any = None  # while the study runs
+        self.test = FitProgress(console)
+
+    def __call__(self, event: str, details: dict[str, Any]) -> None:
+        if event == "study" and details["done"] < details["total"]:
+            self.task = self.bar.add_task(
+                "trials", total=details["total"], completed=details["done"]
+            )
+            self.bar.start()
+        elif event == "trial" and self.task is not None:
+            best = "-" if details["best"] is None else f"{details['best']:.4f}"
+            shown = f"trials (best so far: {best} MAE/naive)"
+            self.bar.update(self.task, completed=details["done"], description=shown)
+            if self.bar.tasks[0].finished:
+                self.bar.stop()
+                self.task = None
+        elif self.task is None:  # the trials' own fits are not the test run's
+            self.test(event, details)
+
+    def stop(self) -> None:
+        self.bar.stop()
+        self.test.bar.stop()
 
 
 def _print(tuned: Any, as_json: bool, quiet: bool) -> None:

@@ -31,6 +31,7 @@ from seqcast.io import write_file
 BASE_URL = "https://query1.finance.yahoo.com"
 COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
 FIRST = 0  # the epoch: a new symbol's whole history
+MAX_TIMEOUT = 86_400  # a day; sockets refuse waits past the platform's time range
 
 
 @dataclass
@@ -53,6 +54,11 @@ def fetch(
     `out` (default: <symbol>.csv here). On any failure the cache is left as it was."""
     if not re.fullmatch(r"[\w.^=-]{1,32}", symbol):
         raise SeqcastError(f"'{symbol}' is not a ticker symbol (e.g. BTC-USD, SPY, ^GSPC)")
+    if not 0 < timeout <= MAX_TIMEOUT:  # NaN too: a socket takes no other wait
+        raise SeqcastError(
+            f"--timeout {timeout:g}: give the seconds to wait for an answer, above 0 and at"
+            f" most {MAX_TIMEOUT:,} (e.g. --timeout 20)"
+        )
     base = (base_url or os.environ.get("SEQCAST_FETCH_URL") or BASE_URL).rstrip("/")
     cached = _cache_path(symbol)
     old = _read_cache(cached)

@@ -1,9 +1,10 @@
 """The report's charts as Vega-Lite specifications (plain dictionaries, rendered in the
 browser by Vega; the same specs render to PNG through vl-convert).
 
-Every chart shares two conventions: the colour of a model is fixed across charts
-(`palette`), and a top-level `hidden` parameter (a list of model names, set by the page's
-model toggles) makes a model's marks transparent, so one click hides it everywhere.
+Every chart shares three conventions: the colour of a model is fixed across charts
+(`palette`), a chart's legend lists only the models it draws (`_drawn`), and a top-level
+`hidden` parameter (a list of model names, set by the page's model toggles) makes a model's
+marks transparent, so one click hides it everywhere.
 """
 
 from __future__ import annotations
@@ -29,12 +30,19 @@ FIXED = {TRUTH: "#000000", "naive": "#8a8a8a"}
 HIDDEN = {"name": "hidden", "value": []}
 FADE = {"condition": {"test": "indexof(hidden, datum.m) >= 0", "value": 0}, "value": 1}
 Rows = list[dict[str, Any]]
+LINE_LEGEND = {"symbolType": "stroke", "symbolOpacity": 1, "symbolStrokeWidth": 2}
 
 
 def palette(models: list[str]) -> dict[str, str]:
     """A colour per model, in order; the truth and naive keep theirs."""
     others = iter(COLOURS * (1 + len(models) // len(COLOURS)))
     return {m: FIXED[m] if m in FIXED else next(others) for m in models}
+
+
+def _drawn(colours: dict[str, str], *rows: Rows) -> dict[str, str]:
+    """The colours of the models `rows` hold, in the palette's order."""
+    present = {row["m"] for table in rows for row in table}
+    return {m: c for m, c in colours.items() if m in present}
 
 
 def _colour(colours: dict[str, str], title: str | None = None) -> dict[str, Any]:
@@ -60,6 +68,7 @@ def forecasts(lines: Rows, bands: Rows, colours: dict[str, str], title: str) -> 
     """Truth, every model and naive over the test dates (`lines`: d, m, v), interval bands
     (`bands`: d, m, level, lo, hi) below them; drag to pan, wheel to zoom, hover a day to
     read every value."""
+    colours = _drawn(colours, lines, bands)
     x = {"field": "d", "type": "temporal", "title": None}
     dashes = [[6, 3] if m == "naive" else [1, 0] for m in colours]
     line = {
@@ -70,7 +79,7 @@ def forecasts(lines: Rows, bands: Rows, colours: dict[str, str], title: str) -> 
         "encoding": {
             "x": x,
             "y": {"field": "v", "type": "quantitative", "title": "price", "scale": {"zero": False}},
-            "color": _colour(colours),
+            "color": {**_colour(colours), "legend": LINE_LEGEND},
             "strokeDash": {"field": "m", "scale": {"domain": list(colours), "range": dashes}},
             "opacity": FADE,
         },
@@ -100,28 +109,45 @@ def forecasts(lines: Rows, bands: Rows, colours: dict[str, str], title: str) -> 
             ],
         },
     }
-    layers: list[dict[str, Any]] = []
-    if bands:
-        layers.append(
-            {
-                "data": {"values": bands},
-                "mark": {"type": "area", "opacity": 0.14},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "lo", "type": "quantitative"},
-                    "y2": {"field": "hi"},
-                    "color": _colour(colours),
-                    "detail": {"field": "level"},
-                    "opacity": {**FADE, "value": 0.14},
-                },
-            }
-        )
+    layers = [_bands(bands, x, colours)] if bands else []
     layers.append({"data": {"values": lines}, "layer": [line, hover]})
     return {**_base(title, 340), "layer": layers}
 
 
+def _bands(bands: Rows, x: dict[str, Any], colours: dict[str, str]) -> dict[str, Any]:
+    """Interval bands that overlap and stay apart: a model's band is a pale fill and two
+    dotted edges in its colour; naive's (the reference) is its edges alone, as a grey fill
+    would tint every model's band below it."""
+    colour = {**_colour(colours), "legend": LINE_LEGEND}  # the lines' look, not the edges'
+    fill = {
+        "transform": [{"filter": "datum.m != 'naive'"}],
+        "mark": {"type": "area"},
+        "encoding": {
+            "y": {"field": "lo", "type": "quantitative"},
+            "y2": {"field": "hi"},
+            "opacity": {**FADE, "value": 0.12},
+        },
+    }
+    edges = [
+        {
+            "mark": {"type": "line", "strokeWidth": 1, "strokeDash": [2, 2]},
+            "encoding": {
+                "y": {"field": bound, "type": "quantitative"},
+                "opacity": {**FADE, "value": 0.8},
+            },
+        }
+        for bound in ("lo", "hi")
+    ]
+    return {
+        "data": {"values": bands},
+        "encoding": {"x": x, "color": colour, "detail": {"field": "level"}},
+        "layer": [fill, *edges],
+    }
+
+
 def by_horizon(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """MAE / naive MAE at each horizon (`rows`: h, m, r): below 1 beats doing nothing."""
+    colours = _drawn(colours, rows)
     encoding = {
         "x": {
             "field": "h",
@@ -155,6 +181,7 @@ def by_horizon(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
 
 def seed_spread(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """Each seed's MAE / naive MAE (`rows`: m, seed, r): how much the seed decides."""
+    colours = _drawn(colours, rows)
     return {
         **_base("Seeds: MAE / naive MAE of each seed (one step ahead)", 40 + 28 * len(colours)),
         "data": {"values": rows},
@@ -188,6 +215,7 @@ def seed_spread(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
 
 def residual_histograms(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """One-step errors in percent of the truth (`rows`: m, e), a panel per model."""
+    colours = _drawn(colours, rows)
     return {
         "$schema": SCHEMA,
         "title": {
@@ -216,6 +244,7 @@ def residual_histograms(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
 def autocorrelations(rows: Rows, colours: dict[str, str], bound: float) -> dict[str, Any]:
     """Autocorrelation of one-step errors by lag (`rows`: m, lag, acf); bars beyond the
     dashed +-1.96/sqrt(n) lines are structure a model left unexplained."""
+    colours = _drawn(colours, rows)
     return {
         "$schema": SCHEMA,
         "title": {
@@ -266,6 +295,7 @@ def autocorrelations(rows: Rows, colours: dict[str, str], bound: float) -> dict[
 def cumulative_gain(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """Running sum of |model error| - |naive error| (`rows`: d, m, c): falling where the model
     gains on doing nothing, rising where it loses."""
+    colours = _drawn(colours, rows)
     return {
         **_base(
             "Cumulative |error| minus naive's |error|, one step ahead (down = better than naive)"
@@ -359,6 +389,7 @@ def fan(history: Rows, forecast: Rows, bands: Rows, title: str) -> dict[str, Any
 def coverage(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """Interval coverage by volatility regime, one panel per level (`rows`: m, level,
     regime, cover); the dashed line is the promised level."""
+    colours = _drawn(colours, rows)
     regimes = ["all", "calm", "normal", "volatile"]
     return {
         "$schema": SCHEMA,

@@ -16,6 +16,7 @@ import json
 import platform
 import warnings
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -66,9 +67,11 @@ def render(report: ReportInput) -> bytes:
     return page.encode()
 
 
-def render_panel(results: dict[str, Any], folders: dict[str, str]) -> bytes:
-    """The page of a run over several series: how each model did over them, and a link to
-    each series' own report."""
+def render_panel(
+    results: dict[str, Any], folders: dict[str, str], problems: list[str] | None = None
+) -> bytes:
+    """The page of a run over several series: how each model did over them (`results`'
+    pooled rows), a link to each series' own report, and what could not be read."""
     keys = ["model", "series", "MAE/naive", "median MAE/naive", "beats naive", "worse", "MASE"]
     head = "".join(f'<th data-key="{k}">{k}</th>' for k in keys)
     rows = []
@@ -86,7 +89,8 @@ def render_panel(results: dict[str, Any], folders: dict[str, str]) -> bytes:
     )
     body = (
         f"<h1>seqcast: {len(folders)} series</h1>"
-        '<table class="scores"><caption>One step ahead, over the series: mean and median'
+        + "".join(f'<p class="problem">{html.escape(p)}</p>' for p in problems or [])
+        + '<table class="scores"><caption>One step ahead, over the series: mean and median'
         " MAE / naive MAE, on how many series a model beats naive, and on how many it is"
         " significantly worse (Diebold-Mariano p &lt; 0.05). Click a heading to sort."
         f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -104,9 +108,15 @@ def render_panel(results: dict[str, Any], folders: dict[str, str]) -> bytes:
 
 
 def _title(settings: dict[str, Any]) -> str:
-    data = settings.get("data", {})
     models = [m for m in settings.get("columns", {}) if m != "naive"]
-    return f"seqcast: {', '.join(models) or 'naive'} on {data.get('column', '?')}"
+    return f"seqcast: {', '.join(models) or 'naive'} on {series_name(settings.get('data', {}))}"
+
+
+def series_name(data: dict[str, Any]) -> str:
+    """What a series is called (its symbol or file stem), from a run's settings["data"];
+    older runs recorded only the file."""
+    file = PurePath(str(data.get("file") or "")).name.split(".")[0]
+    return str(data.get("name") or file or data.get("column") or "?")
 
 
 def _header(settings: dict[str, Any], results: dict[str, Any] | None) -> str:

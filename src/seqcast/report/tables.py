@@ -14,6 +14,7 @@ from rich.table import Table
 from seqcast.data.layouts import LAYOUTS
 from seqcast.data.load import Loaded
 from seqcast.evaluate.verdict import verdict
+from seqcast.report.html import series_name
 from seqcast.vocabulary import INTERVAL_METRICS, METRICS, PANEL_METRICS, number
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
     trained = f"models fitted up to {fitted}"
     how = f"refit every {refits} days" if refits else trained
     title = (
-        f"One-step forecasts of {result.settings['data']['column']}, {first} .. {last}"
+        f"One-step forecasts of {series_name(result.settings['data'])}, {first} .. {last}"
         f" ({len(one_step)} days; {how})"
     )
     priority = [*METRICS[:4], "seeds", *result.reported(), *METRICS[4:]]
@@ -150,7 +151,11 @@ def next_days_table(table: pd.DataFrame, title: str) -> Table:
 
 def sparkline(series: pd.Series, width: int = 60) -> str:
     """The series in one line of block characters (means of `width` equal chunks)."""
-    chunks = np.array_split(series.to_numpy(dtype=float), min(width, len(series)))
+    values = series.to_numpy(dtype=float)
+    largest = np.abs(values).max(initial=0.0)
+    if largest > 0:  # scaled to [-1, 1] first: sums and spans near 1e308 would overflow
+        values = values / largest
+    chunks = np.array_split(values, min(width, len(series)))
     means = np.array([chunk.mean() for chunk in chunks])
     span = means.max() - means.min()
     levels = np.zeros(len(means), int) if span == 0 else (means - means.min()) / span * 7.999

@@ -9,7 +9,8 @@ from seqcast.runs.forecasting import (
     replay,
     save_forecast,
 )
-from seqcast.runs.store import load, save, write_report
+from seqcast.runs.reports import write_report
+from seqcast.runs.store import load, save
 
 __all__ = [
     "NextDays",

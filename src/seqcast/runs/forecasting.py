@@ -15,7 +15,7 @@ from seqcast.errors import Note, SeqcastError
 from seqcast.evaluate import stage
 from seqcast.io import to_csv, write_file
 from seqcast.result import Result
-from seqcast.runs.store import load
+from seqcast.runs.store import _file_name, load
 from seqcast.vocabulary import bound_names, interval_columns
 
 
@@ -69,11 +69,12 @@ def _default_model(result: Result) -> str:
 
 
 def save_forecast(directory: str | Path, next_days: NextDays, series: pd.Series) -> list[Path]:
-    """forecast-<last date>.csv and .png (a fan chart) in the run directory, each atomic."""
+    """forecast-<model>-<last date>.csv and .png (a fan chart) in the run directory, each
+    atomic; each model's forecast keeps its own files."""
     from seqcast.report.html import fan_png  # PNG rendering: only when a forecast is saved
 
     directory = Path(directory)
-    stem = f"forecast-{series.index[-1].date()}"
+    stem = f"forecast-{_file_name(next_days.model)}-{series.index[-1].date()}"
     files = {
         f"{stem}.csv": to_csv(next_days.table, float_format="%.10g"),
         f"{stem}.png": fan_png(series, next_days.table, next_days.model),

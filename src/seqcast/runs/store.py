@@ -1,5 +1,5 @@
-"""A Result on disk: save it to a run directory (atomically), load it back as the record it
-was (the saved scores are read, not recomputed), and (re)write a directory's report.
+"""A Result on disk: save it to a run directory (atomically), and load it back as the record
+it was (the saved scores are read, not recomputed).
 
     config.json      the settings that ran it: data (file, sha256, dates, repairs), load
                      options, models (parameters, tags), each column's model and seed,
@@ -12,6 +12,8 @@ was (the saved scores are read, not recomputed), and (re)write a directory's rep
     results.json     summary, verdicts, per-run scores, next days, timings (what --json prints)
     models/          <column>.json (+ .safetensors weights) of every model as last fitted
     report.html      the interactive report (report/html.py); plot.png on request
+
+runs/reports.py writes a directory's report again from these files.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from seqcast.io import (
     to_json,
     to_safetensors,
     write_directory,
-    write_file,
 )
 from seqcast.models import registry
 from seqcast.report.html import ReportInput, forecast_png, render, render_panel
@@ -105,32 +106,6 @@ def _files(result: Result, report: bool, png: bool) -> dict[str, bytes]:
     if png:
         files["plot.png"] = forecast_png(parts)
     return files
-
-
-def write_report(directory: str | Path) -> tuple[Path, list[str]]:
-    """(Re)write report.html of a run directory from its files; a missing or damaged file
-    is named on the page (and returned) and the rest is still drawn."""
-    directory = Path(directory)
-    if not (directory / "config.json").is_file():
-        raise SeqcastError(f"{directory}: not a seqcast run directory (no config.json)")
-    parts = ReportInput()
-    readers = {
-        "settings": lambda: read_json(directory / "config.json"),
-        "results": lambda: read_json(directory / "results.json"),
-        "table": lambda: _read_table(
-            directory / "forecasts.csv", (parts.settings or {})["columns"]
-        ),
-    }
-    for name, read in readers.items():
-        try:
-            setattr(parts, name, read())
-        except SeqcastError as exc:
-            parts.problems.append(str(exc))
-        except (KeyError, TypeError):
-            parts.problems.append(f"{directory}: {name} unreadable: config.json lacks columns")
-    target = directory / "report.html"
-    write_file(target, render(parts))
-    return target, parts.problems
 
 
 def load(directory: str | Path) -> Result:
@@ -205,7 +180,8 @@ def _next_days(rows: list[dict[str, Any]] | None) -> pd.DataFrame | None:
 
 
 def _read_table(path: Path, columns: dict[str, list[str]]) -> pd.DataFrame:
-    """forecasts.csv, checked: ISO dates, whole horizons, and a number in every model cell."""
+    """forecasts.csv (or calibration.csv), checked: ISO dates, whole horizons, every model's
+    column, and a number (or nothing) in every cell after the keys."""
     table = read_csv(path)
     runs = [c for cols in columns.values() for c in cols]
     try:
@@ -213,11 +189,25 @@ def _read_table(path: Path, columns: dict[str, list[str]]) -> pd.DataFrame:
             table[key] = pd.to_datetime(table[key], format="ISO8601")
         if table["h"].dtype.kind != "i" or (table["h"] < 1).any():
             raise ValueError("h must be a whole number of steps from 1")
-        for column in ["y", *runs]:
-            table[column] = pd.to_numeric(table[column])
+        missing = [c for c in ["y", *runs] if c not in table]
+        if missing:
+            raise ValueError(f"no column {missing[0]}")
+        for column in table.columns.drop(["cutoff", "date", "h"]):
+            table[column] = _numbers(table[column])
     except (KeyError, ValueError, TypeError) as exc:
         raise SeqcastError(f"{path}: damaged ({_first(exc)}); rerun to write it again") from None
     return table
+
+
+def _numbers(cells: pd.Series) -> pd.Series:
+    """A column of numbers (empty cells are NaN), or ValueError naming the first word."""
+    values = pd.to_numeric(cells, errors="coerce")
+    words = values.isna() & cells.notna()
+    if words.any():
+        row = int(words.to_numpy().argmax())
+        line = row + 2  # the file's line: after the header, counting from 1
+        raise ValueError(f"line {line}, column {cells.name}: {cells.iloc[row]!r} is not a number")
+    return values.astype(float)
 
 
 def _first(exc: BaseException) -> str:

@@ -7,20 +7,24 @@ poor trial can be pruned (Optuna's median pruner) before the others train; the r
 together as one grouped network. The study lives in Optuna's storage (SQLite in the output
 directory by default): a killed run loses at most the trials it was running, and the same
 command resumes it. `jobs` worker processes share the study, the machine's threads split
-between them; with Ray (`cluster`), folds run as Ray tasks.
+between them; with Ray (`cluster`), folds run as Ray tasks. Listeners (seqcast.progress) are
+told how many trials have finished and the best score so far, whichever way they run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import signal
 import warnings
 from dataclasses import dataclass, field
+from multiprocessing import connection
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from seqcast import progress
 from seqcast.cluster import Cluster, wait
 from seqcast.data.load import Loaded
 from seqcast.errors import Note, SeqcastError
@@ -141,7 +145,6 @@ def open_study(storage: str, name: str, search: Search, data: Loaded) -> Any:
             "tuning needs Optuna, an optional extra: pip install 'seqcast[tune]'"
         ) from None
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         study = optuna.create_study(
             study_name=name,
@@ -189,6 +192,16 @@ def finished(study: Any) -> int:
     return len(study.get_trials(deepcopy=False, states=states))
 
 
+def tell_progress(study: Any, *_: Any) -> None:
+    """Tell listeners the trials finished and the best score so far (None before the
+    first complete trial); an Optuna callback too."""
+    try:
+        best = float(study.best_value)
+    except ValueError:
+        best = None
+    progress.tell("trial", done=finished(study), best=best)
+
+
 def optimize(
     search: Search,
     data: Loaded,
@@ -200,6 +213,7 @@ def optimize(
 ) -> None:
     """Run `study` until it holds `trials` finished trials: in this process, in `jobs`
     processes, or as Ray tasks on `cluster`."""
+    progress.tell("study", total=trials, done=finished(study))
     if finished(study) >= trials:
         return
     if cluster is not None:
@@ -210,21 +224,49 @@ def optimize(
     if jobs <= 1:
         _work(search, data, storage, study.study_name, remaining, None, 0)
         return
+    _optimize_processes(search, data, study, storage, remaining, jobs)
+
+
+def _optimize_processes(
+    search: Search, data: Loaded, study: Any, storage: str, remaining: int, jobs: int
+) -> None:
+    """`jobs` worker processes sharing the study; this one watches the storage for progress
+    and, interrupted (Ctrl-C), stops them: the trials they were running are tried again
+    when the study resumes."""
     context = multiprocessing.get_context("spawn")  # no forked PyTorch or SQLite state
     threads = max(1, _cores() // jobs)
     shares = [remaining // jobs + (k < remaining % jobs) for k in range(jobs)]
     workers = [
         context.Process(
-            target=_work, args=(search, data, storage, study.study_name, share, threads, k)
+            target=_worker, args=(search, data, storage, study.study_name, share, threads, k)
         )
         for k, share in enumerate(shares)
     ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    running: list[Any] = []
+    try:
+        for worker in workers:
+            worker.start()
+            running.append(worker)
+        done = -1
+        while running:
+            connection.wait([worker.sentinel for worker in running], timeout=1.0)
+            running = [worker for worker in running if worker.is_alive()]
+            if finished(study) != done:
+                done = finished(study)
+                tell_progress(study)
+    finally:
+        for worker in running:  # none, unless interrupted
+            worker.terminate()
+            worker.join()
     if any(worker.exitcode for worker in workers):
         raise SeqcastError("a tuning worker failed; run the command again to resume the study")
+
+
+def _worker(*args: Any) -> None:
+    """A worker process: Ctrl-C reaches the whole process group, and the parent, which gets
+    it too, stops its workers; a worker interrupted on its own would print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _work(*args)
 
 
 def _work(
@@ -246,7 +288,7 @@ def _work(
     warnings.simplefilter("ignore", Note)  # the parent says what needs saying
     study = optuna.load_study(study_name=name, storage=storage)
     study.sampler = sampler(search.seed, worker, study)
-    study.optimize(search.objective(data), n_trials=trials, catch=())
+    study.optimize(search.objective(data), n_trials=trials, catch=(), callbacks=[tell_progress])
 
 
 def _optimize_ray(search: Search, data: Loaded, study: Any, trials: int, cluster: Cluster) -> None:
@@ -271,8 +313,10 @@ def _optimize_ray(search: Search, data: Loaded, study: Any, trials: int, cluster
         trial, settings, first = running.pop(future)
         if first:
             study.tell(trial, score(trial, first, scores))
+            tell_progress(study)
         elif pruned(trial, scores):
             study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            tell_progress(study)
         else:
             running[cluster.submit(search.score_folds, data, settings, ends[1:])] = (
                 trial,

@@ -56,8 +56,7 @@ class Tuning:
     def run(
         self, data: Loaded, out: str | Path, cluster: Cluster | None = None, report: bool = True
     ) -> Tuned:
-        if self.trials < 1 or self.jobs < 1:
-            raise SeqcastError("--trials and --jobs must be at least 1")
+        self._check()
         search = Search(self.model, self.space or registry.space(self.model), self.folds, self.seed)
         search.check(data)
         directory = Path(out)
@@ -71,6 +70,14 @@ class Tuning:
         table = history(study)
         self._write(directory, settings, best, table, result, report)
         return Tuned(directory, settings, float(best.value), table, result)
+
+    def _check(self) -> None:
+        """Refuse, before any file or trial, what would fail only after the whole study."""
+        if self.trials < 1 or self.jobs < 1:
+            raise SeqcastError("--trials and --jobs must be at least 1")
+        if not self.seeds:
+            raise SeqcastError("--seeds must be at least 1: the best settings are tested over them")
+        registry.space(self.model)  # an unknown model, or one with nothing to tune
 
     def _test(self, data: Loaded, settings: dict[str, Any], cluster: Cluster | None) -> Result:
         experiment = Experiment(
