@@ -369,3 +369,14 @@ def test_titles_name_the_series_not_its_column(bands_dir: Path) -> None:
     page = (bands_dir / "report.html").read_text()
     assert "<title>seqcast: drift, ma:3 on ACME</title>" in page
     assert "<h1>seqcast: drift, ma:3 on ACME</h1>" in page
+
+
+def test_a_run_of_seqcast_0_1_0_gets_a_whole_report(tmp_path: Path) -> None:
+    from .test_runs import FIXTURES
+
+    copy = shutil.copytree(FIXTURES / "run-0.1.0", tmp_path / "old")
+    result = runner.invoke(app, ["report", str(copy)])
+    assert result.exit_code == 0 and "could be read" not in result.stderr, result.output
+    page = (copy / "report.html").read_text()
+    assert 'class="problem"' not in page and "<h1>seqcast: custom on prices-0</h1>" in page
+    assert page.count('<tr data-model="') == 2  # naive and custom, scored on load

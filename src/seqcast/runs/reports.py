@@ -20,7 +20,7 @@ from seqcast.io import plain, read_json, write_file
 from seqcast.report.html import ReportInput, render, render_panel
 from seqcast.result import Panel, Result
 from seqcast.runs import legacy
-from seqcast.runs.store import _first, _read_scores, _read_table
+from seqcast.runs.store import _first, _read_scores, _read_table, load
 
 T = TypeVar("T")
 Pages = dict[Path, bytes]  # report.html path -> the page
@@ -66,7 +66,7 @@ def _read_settings(path: Path) -> dict[str, Any]:
     settings = read_json(path)
     panel = settings.get("panel") if isinstance(settings, dict) else None
     readable = isinstance(settings, dict) and (
-        isinstance(settings.get("columns"), dict)
+        isinstance(settings.get("columns"), dict) or _format_1(path.parent, settings)
         if panel is None
         else isinstance(panel, dict) and all(isinstance(f, str) for f in panel.values())
     )
@@ -77,13 +77,24 @@ def _read_settings(path: Path) -> dict[str, Any]:
     return dict(settings)
 
 
+def _format_1(directory: Path, settings: dict[str, Any]) -> bool:
+    """A run of seqcast 0.1.0: its record is made when it loads (runs/legacy.py)."""
+    return "format" not in settings and (directory / "model.json").is_file()
+
+
 def _run_page(directory: Path, settings: dict[str, Any] | None, problems: list[str]) -> bytes:
-    """One series' page from its config.json, forecasts.csv and results.json."""
+    """One series' page from its config.json, forecasts.csv and results.json (a run of
+    seqcast 0.1.0: from the record it loads as)."""
     parts = ReportInput(settings=settings)
-    if settings is not None:
-        columns = settings["columns"]
-        parts.table = _attempt(problems, _read_table, directory / "forecasts.csv", columns)
-    parts.results = _attempt(problems, _read_results, directory / "results.json")
+    if settings is not None and _format_1(directory, settings):
+        result = _attempt(problems, load, directory)
+        if result is not None:
+            parts = ReportInput(plain(result.settings), result.table, plain(result.to_dict()))
+    else:
+        if settings is not None:
+            columns = settings["columns"]
+            parts.table = _attempt(problems, _read_table, directory / "forecasts.csv", columns)
+        parts.results = _attempt(problems, _read_results, directory / "results.json")
     parts.problems = list(problems)
     try:
         return render(parts)
