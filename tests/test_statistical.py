@@ -157,7 +157,7 @@ def test_saved_and_reloaded_forecasts_identically(name: str, settings: dict, kin
     again.restore(meta, arrays)
     origins = np.arange(120, 161)
     np.testing.assert_array_equal(again.predict(y, origins, 4), model.predict(y, origins, 4))
-    assert again.fit_info() == model.fit_info() and "model" in model.fit_info()
+    assert again.fit_info() == model.fit_info() and "fitted" in model.fit_info()
 
 
 def test_a_missing_extra_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

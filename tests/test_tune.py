@@ -300,3 +300,17 @@ def test_tune_shows_live_progress_on_a_terminal_only(tmp_path: Path) -> None:
     elsewhere = [str(tmp_path / "piped") if a == str(tmp_path / "out") else a for a in command]
     piped = subprocess.run(elsewhere, capture_output=True, text=True, timeout=600)
     assert piped.returncode == 0 and piped.stderr == ""  # not a terminal: no progress at all
+
+
+def test_a_classical_family_is_tuned_through_its_own_space(tmp_path: Path) -> None:
+    """Any family with a tuning space (here arima's) is tuned the same way; its best
+    settings name the model, so best.toml runs as it is."""
+    from seqcast.io import read_toml
+    from seqcast.models import registry
+
+    data = _data(tmp_path)
+    tuned = Tuning("arima", trials=2, folds=Folds(2, 40, 30)).run(data, tmp_path / "t")
+    best = read_toml(tmp_path / "t" / "best.toml")
+    assert best["model"] == "arima" and set(best) - {"model"} <= set(registry.space("arima"))
+    assert "arima" in type(registry.make(str(tmp_path / "t" / "best.toml"))).__name__.lower()
+    assert tuned.result.summary(1).loc["best", "MAE"] > 0

@@ -74,11 +74,19 @@ class Result:
                 model: [fits[c][key] for c in columns if key in fits.get(c, {})]
                 for model, columns in self.columns.items()
             }
-            summary[key] = [np.mean(values[m]) if values.get(m) else np.nan for m in summary.index]
-            summary[f"{key} std"] = [
-                np.std(values[m], ddof=1) if len(values.get(m, [])) > 1 else 0.0
-                for m in summary.index
-            ]
+            if all(isinstance(v, int | float) for vs in values.values() for v in vs):
+                summary[key] = [
+                    np.mean(values[m]) if values.get(m) else np.nan for m in summary.index
+                ]
+                summary[f"{key} std"] = [
+                    np.std(values[m], ddof=1) if len(values.get(m, [])) > 1 else 0.0
+                    for m in summary.index
+                ]
+            else:  # words (an ARIMA order): each distinct one, as the last fits chose them
+                summary[key] = [
+                    "; ".join(dict.fromkeys(map(str, values.get(m, [])))) or None
+                    for m in summary.index
+                ]
         return summary
 
     def interval_summary(self) -> pd.DataFrame | None:

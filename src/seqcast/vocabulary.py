@@ -48,6 +48,8 @@ def bound_names(level: float) -> tuple[str, str]:
 def number(value: Any) -> str:
     """At least 2 decimals and 4 significant digits whatever the scale (0.07120, 2.324,
     795.07, 1,446.81), with thousands separators; '-' for a missing value."""
+    if isinstance(value, str):  # a word a family reports (an ARIMA order)
+        return value
     if value is None or value != value:  # None or NaN (pandas' NA too)
         return "-"
     if value == 0 or not math.isfinite(value):

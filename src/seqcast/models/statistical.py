@@ -44,7 +44,7 @@ class StatsForecaster(Forecaster):
     """What the three families share: checks, the log scale, the naive fallback, saving."""
 
     TAGS: ClassVar[frozenset[str]] = frozenset({"stateful", "candidate"})
-    REPORTED: ClassVar[tuple[str, ...]] = ("model", "fallback")
+    REPORTED: ClassVar[tuple[str, ...]] = ("fitted", "fallback")  # e.g. ARIMA(0,1,0)
     extra: ClassVar[str] = "stats"
     family: ClassVar[str] = ""  # the model's name in seqcast (`arima`, `ets`, `theta`)
     season_length: int
@@ -89,7 +89,7 @@ class StatsForecaster(Forecaster):
         self.model_: dict[str, Any] | None = None
         try:
             model = self.library_model().fit(self.scaled(values)).model_
-            self.fit_info_: dict[str, Any] = {"model": self.describe(model)}
+            self.fit_info_: dict[str, Any] = {"fitted": self.describe(model)}
             self.model_ = model
         except Exception as exc:  # any failure of the library: this fit forecasts naive
             reason = first_line(exc)

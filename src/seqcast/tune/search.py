@@ -68,7 +68,7 @@ class Search:
         for end in ends:
             series = data.series.iloc[:end]
             frame = None if data.frame is None else data.frame.iloc[:end]
-            model = registry.make(settings["model"], {**settings, "seed": self.seed})
+            model = registry.make(self.model, {**settings, "seed": self.seed})
             forecasters = {"m": model, "naive": registry.make("naive")}
             walks.append(Walk(series, forecasters, self.folds.days, features=frame))
         fit_all([job for walk in walks for job in walk.jobs()])

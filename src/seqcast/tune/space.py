@@ -67,15 +67,30 @@ def default_space(model: str) -> dict[str, Dimension]:
 def read_space(path: str | Path, model: str) -> dict[str, Dimension]:
     """The preset's default space with the file's entries in place of its own."""
     space = registry.space(model)
+    kinds = {**{d.name: (_kind(d), d.choices) for d in space.values()}, **KEYS}
+    if model not in PRESETS:  # another family: its own space names what it tunes
+        kinds = {d.name: (_kind(d), None) for d in space.values()}
     for key, value in read_toml(path).items():
-        space[key] = parse_dimension(str(path), key, value)
+        space[key] = parse_dimension(str(path), key, value, kinds)
     return space
 
 
-def parse_dimension(source: str, key: str, value: Any) -> Dimension:
-    if key not in KEYS:
-        raise SeqcastError(f"{source}: unknown search setting '{key}'; known: {', '.join(KEYS)}")
-    kind, allowed = KEYS[key]
+def _kind(d: Dimension) -> type:
+    """A dimension's value type: KEYS' for the neural settings, else what its range holds."""
+    if d.name in KEYS:
+        return KEYS[d.name][0]
+    if d.choices is not None:
+        return type(d.choices[0])
+    return int if isinstance(d.low, int) and isinstance(d.high, int) else float
+
+
+def parse_dimension(
+    source: str, key: str, value: Any, kinds: dict[str, tuple[type, Any]] | None = None
+) -> Dimension:
+    kinds = KEYS if kinds is None else kinds
+    if key not in kinds:
+        raise SeqcastError(f"{source}: unknown search setting '{key}'; known: {', '.join(kinds)}")
+    kind, allowed = kinds[key]
     if isinstance(value, dict):
         if allowed is not None:
             raise SeqcastError(
@@ -125,7 +140,7 @@ def sample(trial: Any, space: dict[str, Dimension]) -> dict[str, Any]:
             values[d.name] = d.choices[0]  # fixed: not a parameter of the study
         elif d.choices is not None:
             values[d.name] = trial.suggest_categorical(d.name, list(d.choices))
-        elif KEYS[d.name][0] is int:
+        elif _kind(d) is int:
             values[d.name] = trial.suggest_int(d.name, int(d.low or 0), int(d.high or 0), log=d.log)
         else:
             values[d.name] = trial.suggest_float(d.name, d.low, d.high, log=d.log)
@@ -138,7 +153,7 @@ def settings_of(model: str, values: dict[str, Any]) -> dict[str, Any]:
     values = dict(values)
     if model not in PRESETS:  # another family's space names its settings as they are
         registry.space(model)  # (refuses a family without a space)
-        return {**values, "model": model}
+        return values
     units, dropout = values.pop("units", None), values.pop("dropout", None)
     # a layer list of its own: the preset's other choices must be said outright
     settings: dict[str, Any] = {**PRESETS[model].settings, "model": model, **values}

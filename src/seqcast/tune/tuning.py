@@ -81,7 +81,7 @@ class Tuning:
 
     def _test(self, data: Loaded, settings: dict[str, Any], cluster: Cluster | None) -> Result:
         experiment = Experiment(
-            {LABEL: registry.make(settings["model"], settings)},
+            {LABEL: registry.make(self.model, settings)},
             Evaluation(test_days=self.folds.test_days),
             self.seeds,
         )
@@ -103,7 +103,7 @@ class Tuning:
             f" {best.number}: mean MAE / naive MAE {best.value:.4f} over {self.folds.count}"
             f" folds of {self.folds.days} days before the last {self.folds.test_days} days"
         )
-        write_file(directory / "best.toml", to_toml(settings, about))
+        write_file(directory / "best.toml", to_toml({"model": self.model, **settings}, about))
         write_file(directory / "history.csv", to_csv(table, float_format="%.10g", index=False))
         write_file(directory / "history.png", _history_png(table, self.model))
         runs.save(result, directory / "test", report=report)
