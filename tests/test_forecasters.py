@@ -104,9 +104,10 @@ def test_presets_supply_settings_unless_overridden() -> None:
         "shrink": False,
     }
     assert NeuralForecaster(model="tutorial").resolved() == tutorial
-    assert NeuralForecaster(layers="gru:4, dense:1", model="gru").resolved() == tutorial
     family = {"transform": "log_return", "loss": "mae", "val_days": 180, "patience": 5}
     family["shrink"] = True
+    # a layer list replaces only the preset's layers (issue 20: it used to swap the preset)
+    assert NeuralForecaster(layers="gru:4, dense:1", model="gru").resolved() == family
     assert NeuralForecaster(model="gru").resolved() == family
     assert NeuralForecaster().resolved() == family  # the default preset: gru
     mine = NeuralForecaster(
