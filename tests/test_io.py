@@ -40,6 +40,7 @@ def test_a_run_directory_has_the_permissions_any_new_directory_has(tmp_path: Pat
 
 
 @pytest.mark.parametrize("name", [".old.old-0123abcd", ".old.{pid}-0123abcd.old"])
+@pytest.mark.process
 def test_a_retired_copy_left_by_a_killed_write_is_removed_by_the_next(
     tmp_path: Path, name: str
 ) -> None:
@@ -106,6 +107,7 @@ io.write_directory(folder / "run", {"config.json": b"{}", "note": b"the new run"
 
 
 @pytest.mark.parametrize("where", ["between renames", "while removing"])
+@pytest.mark.process
 def test_a_writer_killed_during_the_swap_leaves_nothing_after_the_next_write(
     tmp_path: Path, where: str
 ) -> None:

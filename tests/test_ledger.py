@@ -184,6 +184,7 @@ def killed_track(run_dir: Path, data: Path, book: Path) -> None:
         process.kill()
 
 
+@pytest.mark.process
 def test_a_kill_9_inside_the_transaction_leaves_the_ledger_as_it_was(
     base_run: Path, prices: list[str], tmp_path: Path
 ) -> None:

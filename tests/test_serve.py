@@ -549,6 +549,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.process
 def test_the_command_serves_the_loopback_with_a_key_and_reloads_on_sighup(
     files: dict, tmp_path: Path
 ) -> None:

@@ -120,6 +120,7 @@ def test_two_workers_score_trials_as_one_does(tmp_path: Path) -> None:
         assert stored == pytest.approx(again, abs=1e-6)
 
 
+@pytest.mark.process
 def test_a_killed_study_resumes(tmp_path: Path) -> None:
     csv = write_yahoo_csv(random_walk(330, seed=3), tmp_path / "p.csv")
     space = tmp_path / "space.toml"
@@ -246,16 +247,18 @@ def test_a_model_with_nothing_to_tune_is_refused_before_any_file(
     assert not (tmp_path / "out").exists()
 
 
-def _tune_command(tmp_path: Path, *extra: str) -> list[str]:
-    """`seqcast tune` on a small file with trials of a few seconds each."""
+def _tune_command(tmp_path: Path, *extra: str, epochs: int = 40) -> list[str]:
+    """`seqcast tune` on a small file with trials of a few seconds each (40 epochs: long
+    enough to be interrupted)."""
     csv = write_yahoo_csv(random_walk(330, seed=3), tmp_path / "p.csv")
     space = tmp_path / "space.toml"
-    space.write_text(SPACE_TOML.replace("epochs = 2", "epochs = 40"))
+    space.write_text(SPACE_TOML.replace("epochs = 2", f"epochs = {epochs}"))
     command = [sys.executable, "-m", "seqcast", "tune", "--data", str(csv), "--space", str(space)]
     command += ["--folds", "2", "--fold-days", "20", "--test-days", "30", "--seeds", "1"]
     return [*command, "--out", str(tmp_path / "out"), "--no-report", *extra]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_is_one_line_and_the_study_resumes(tmp_path: Path, jobs: str) -> None:
     """Ctrl-C reaches the whole foreground process group: the command and its workers."""
@@ -277,10 +280,11 @@ def test_ctrl_c_is_one_line_and_the_study_resumes(tmp_path: Path, jobs: str) -> 
     assert len(finished) == 4 and (tmp_path / "out" / "best.toml").is_file()
 
 
+@pytest.mark.process
 def test_tune_shows_live_progress_on_a_terminal_only(tmp_path: Path) -> None:
     import pty
 
-    command = _tune_command(tmp_path, "--trials", "3")
+    command = _tune_command(tmp_path, "--trials", "3", epochs=2)
     main, terminal = pty.openpty()
     tuning = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal,
                               env={**os.environ, "COLUMNS": "120"})  # fmt: skip
