@@ -26,7 +26,7 @@ from seqcast.cache import cache_dir
 from seqcast.errors import Note
 from seqcast.io import write_file
 from seqcast.report import charts
-from seqcast.vocabulary import INTERVAL_METRICS, METRICS, number
+from seqcast.vocabulary import INTERVAL_METRICS, METRICS, interval_columns, number
 
 COLUMNS = [m for m in METRICS if m not in ("sMAPE%",)]
 INTERVAL_COLUMNS = INTERVAL_METRICS
@@ -296,7 +296,7 @@ def _bands(
     bands = []
     for level in settings.get("evaluation", {}).get("levels", []):
         for model, cols in columns.items():
-            names = [(f"{c}-lo-{level:g}", f"{c}-hi-{level:g}") for c in cols]
+            names = [interval_columns(c, level) for c in cols]
             if not all(lo in one and hi in one for lo, hi in names):
                 continue
             lo = one[[lo for lo, _ in names]].mean(axis=1).to_numpy()

@@ -21,6 +21,7 @@ from seqcast.serve.bounds import bounds, newer_errors
 from seqcast.serve.paths import Paths, alone, together, windowed
 from seqcast.serve.series import Item
 from seqcast.serve.served import Served
+from seqcast.vocabulary import bound_names
 
 
 def check_request(
@@ -140,7 +141,9 @@ def _mean(rows: list[np.ndarray]) -> np.ndarray:
 def _interval_warnings(answer: dict[str, Any], levels: list[float]) -> list[str]:
     notes = []
     for level in levels:
-        missing = [h + 1 for h, v in enumerate(answer[f"lo-{level:g}"]) if not math.isfinite(v)]
+        missing = [
+            h + 1 for h, v in enumerate(answer[bound_names(level)[0]]) if not math.isfinite(v)
+        ]
         if missing:
             notes.append(
                 f"no {level:g}% interval {missing[0]} day(s) ahead: it needs"

@@ -26,6 +26,7 @@ import pandas as pd
 
 from seqcast import __version__
 from seqcast.errors import SeqcastError
+from seqcast.vocabulary import bound_names
 
 APPLICATION_ID = 0x5351434C  # "SQCL" in the file's header
 SCHEMA = 1  # this version writes and reads schema 1
@@ -201,8 +202,9 @@ def read(connection: sqlite3.Connection, run: str | None = None) -> pd.DataFrame
     bounds = pd.read_sql_query("SELECT * FROM bounds", connection)
     for level, part in bounds.groupby("level", sort=True):
         by_id = part.set_index("forecast")
-        table[f"lo-{level:g}"] = table["id"].map(by_id["lo"]).astype(float)
-        table[f"hi-{level:g}"] = table["id"].map(by_id["hi"]).astype(float)
+        lo, hi = bound_names(level)
+        table[lo] = table["id"].map(by_id["lo"]).astype(float)
+        table[hi] = table["id"].map(by_id["hi"]).astype(float)
     return table
 
 
