@@ -20,6 +20,7 @@ import sys
 from typing import NoReturn
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+INTERRUPTED = 130  # the exit code of a command stopped by Ctrl-C (128 + SIGINT)
 
 
 def prepare(threads: int | None = None, quiet_optuna: bool = False) -> None:
@@ -64,7 +65,10 @@ def fast_exit(code: int) -> NoReturn:
     teardown is skipped: unloading PyTorch's libraries takes 0.4 s, for nothing."""
     sys.stdout.flush()
     sys.stderr.flush()
-    if "torch" in sys.modules:
+    # After Ctrl-C (130) the interrupt may have cut an import short (PyTorch's, often):
+    # the interpreter's teardown of a half-imported extension can end the process by the
+    # signal instead of the code, so an interrupted command skips it too.
+    if "torch" in sys.modules or code == INTERRUPTED:
         atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()
