@@ -45,7 +45,7 @@ class Gate:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.level < 1.0:
-            raise SeqcastError(f"--gate {self.level}: use a level between 0 and 1, e.g. 0.05")
+            raise SeqcastError(f"--gate {self.level}: use a level between 0 and 1, e.g. 0.01")
         if self.validation_days < MIN_DAYS:
             raise SeqcastError(
                 f"--validation-days {self.validation_days}: a Diebold-Mariano test needs at"
