@@ -3,9 +3,9 @@
 
     python bench/load_run.py --data ../shared/data/btc-usd-daily.csv --before OLD/src
 
-Each version writes the same run (naive, drift, ma:7 and gru with 2 seeds, 365 test days,
-refit every 30, 80/95% intervals, 2 epochs) with its own code; then `runs.load` of each is
-timed in fresh processes, alternated `--pairs` times (imports excluded). Written to
+Each version writes the same run (`--models`, by default naive, drift, ma:7 and gru with 2
+seeds; 365 test days, refit every 30, 80/95% intervals, 2 epochs) with its own code; then
+`runs.load` of each is timed in fresh processes, alternated `--pairs` times (imports excluded). Written to
 bench/results/load_run.json.
 """
 
@@ -21,8 +21,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 NEW = HERE.parent / "src"
-ARGS = ["--models", "naive,drift,ma:7,gru", "--seeds", "2", "--epochs", "2", "--test-days",
-        "365", "--refit-every", "30", "--levels", "80,95", "-q", "--no-report"]  # fmt: skip
+ARGS = ["--seeds", "2", "--epochs", "2", "--test-days", "365", "--refit-every", "30",
+        "--levels", "80,95", "-q", "--no-report"]  # fmt: skip
 TIMER = (
     "import sys, time; from seqcast import runs; start = time.perf_counter();"
     " runs.load(sys.argv[1]); print(time.perf_counter() - start)"
@@ -38,6 +38,9 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--before", required=True, help="the src/ of the version to compare")
     parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument(
+        "--models", default="naive,drift,ma:7,gru", help="gru's load includes importing torch"
+    )
     parser.add_argument("--out", default=str(HERE / "results" / "load_run.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -45,6 +48,7 @@ def main() -> None:
         runs = {name: Path(folder) / name for name in versions}
         for name, src in versions.items():
             command = [sys.executable, "-m", "seqcast", "compare", "--data", args.data, *ARGS]
+            command += ["--models", args.models]
             out = ["--out", str(runs[name])]
             subprocess.run([*command, *out], env=_env(src), check=True, capture_output=True)
         seconds: dict[str, list[float]] = {name: [] for name in versions}
@@ -62,7 +66,7 @@ def main() -> None:
     for name, values in seconds.items():
         print(f"{name:>6}: {', '.join(f'{1000 * v:.0f} ms' for v in values)}")
     print(f"before / now: {min(ratios):.1f}x-{max(ratios):.1f}x")
-    report = {"seconds": seconds, "ratio": ratios, "run": ARGS}
+    report = {"models": args.models, "seconds": seconds, "ratio": ratios, "run": ARGS}
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
 
 
