@@ -5,8 +5,8 @@
 
 Each version writes the same run (`--models`, by default naive, drift, ma:7 and gru with 2
 seeds; 365 test days, refit every 30, 80/95% intervals, 2 epochs) with its own code; then
-`runs.load` of each is timed in fresh processes, alternated `--pairs` times (imports excluded). Written to
-bench/results/load_run.json.
+`runs.load` of each is timed in fresh processes, alternated `--pairs` times (imports
+excluded). Written to bench/results/load_run.json.
 """
 
 from __future__ import annotations
