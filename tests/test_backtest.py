@@ -57,6 +57,7 @@ FORECASTERS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("forecaster", FORECASTERS, ids=lambda f: f.name)
 @pytest.mark.parametrize("train_days", [None, 120])
 def test_batch_backtest_equals_the_step_by_step_loop(

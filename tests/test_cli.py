@@ -265,6 +265,7 @@ def _modules_after(*args: str) -> set[str]:
     return set(proc.stdout.split())
 
 
+@pytest.mark.process
 def test_help_and_inspect_and_baseline_compares_import_no_torch(
     price_csv: Path, tmp_path: Path
 ) -> None:
@@ -279,6 +280,7 @@ def test_help_and_inspect_and_baseline_compares_import_no_torch(
     assert (tmp_path / "c" / "results.json").is_file()
 
 
+@pytest.mark.process
 def test_compare_shows_a_live_progress_bar_on_a_terminal_only(
     price_csv: Path, tmp_path: Path
 ) -> None:

@@ -145,6 +145,7 @@ def _experiment(levels=(80.0, 95.0), **evaluation) -> Experiment:
     return Experiment(models, Evaluation(**{**settings, **evaluation}))
 
 
+@pytest.mark.slow
 def test_an_experiment_calibrates_on_its_own_out_of_sample_forecasts() -> None:
     result = _experiment().run(Loaded(random_walk(), "yahoo", source="generated"))
     assert {"gru@0-lo-80", "gru@0-hi-95", "naive-lo-95"} <= set(result.table.columns)
@@ -162,6 +163,7 @@ def test_an_experiment_calibrates_on_its_own_out_of_sample_forecasts() -> None:
     np.testing.assert_array_equal(plain.table["gru@0"], result.table["gru@0"])
 
 
+@pytest.mark.slow
 def test_changing_the_future_moves_no_earlier_interval() -> None:
     series = random_walk()
     changed = series.copy()

@@ -49,6 +49,7 @@ from .conftest import TINY
         "mlp-shrunk-covariates",
     ],
 )
+@pytest.mark.slow
 def test_changing_the_future_moves_no_earlier_forecast(
     series: pd.Series, params: dict, refit_every: int | None
 ) -> None:

@@ -44,6 +44,7 @@ def _jobs(proto: NeuralForecaster, ends: list[int], seeds: list[int]) -> list[Fi
     ],
     ids=["gru-early-stopping", "tutorial", "mlp-direct"],
 )
+@pytest.mark.slow
 def test_members_of_every_history_and_seed_end_where_they_would_alone(settings: dict) -> None:
     proto = NeuralForecaster(window=12, batch_size=32, **settings)
     together = _jobs(proto, [250, 300, 377], [0, 1])

@@ -116,6 +116,7 @@ def test_weights_that_do_not_match_the_layers_are_named(saved, tmp_path: Path) -
         runs.load(copy)
 
 
+@pytest.mark.slow
 def test_flipped_bytes_give_a_clear_error_or_a_correct_load(saved, tmp_path: Path) -> None:
     """Any damage to any file of a saved run: seqcast's own one-line error, or a run that
     loads and forecasts (a flipped digit in a weight is still a model)."""

@@ -40,6 +40,7 @@ def _train(
     return fit_members(net, [data] * len(net.seeds), config, **kw)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_every_optimizer_reduces_the_loss(optimizer: str) -> None:
     X, y = _problem()

@@ -77,6 +77,7 @@ def _rescored(tuned, data: Loaded, tuning: Tuning) -> list[tuple[float, float]]:
     ]
 
 
+@pytest.mark.slow
 def test_the_test_period_never_moves_the_chosen_settings(tmp_path: Path) -> None:
     tuning = _tuning(tmp_path)
     one = tuning.run(_data(tmp_path), tmp_path / "a", report=False)
@@ -90,6 +91,7 @@ def test_the_test_period_never_moves_the_chosen_settings(tmp_path: Path) -> None
     }
 
 
+@pytest.mark.slow
 def test_best_toml_runs_and_compares(tmp_path: Path) -> None:
     data = _data(tmp_path)
     tuned = _tuning(tmp_path).run(data, tmp_path / "t", report=False)
@@ -108,6 +110,7 @@ def test_best_toml_runs_and_compares(tmp_path: Path) -> None:
     assert again == pytest.approx(tuned.result.summary().loc["best", "MAE"], rel=1e-9)
 
 
+@pytest.mark.process
 def test_two_workers_score_trials_as_one_does(tmp_path: Path) -> None:
     data = _data(tmp_path)
     tuning = _tuning(tmp_path, jobs=2)
