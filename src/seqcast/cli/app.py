@@ -24,10 +24,12 @@ from seqcast.cli.options import (
     Config,
     Data,
     Files,
+    Horizon,
     Png,
     Quiet,
     RayAddress,
     Report,
+    RunModel,
     Verbose,
     model_groups,
     stdout,
@@ -146,13 +148,8 @@ def predict(
 def forecast(
     run_dir: Annotated[Path, typer.Option("--run", help="A run directory written by seqcast.")],
     data: Data = None,
-    horizon: Annotated[
-        int | None, typer.Option(help="Days ahead.", show_default="the run's --horizon")
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(help="Which of the run's models.", show_default="its model, or the best"),
-    ] = None,
+    horizon: Horizon = None,
+    model: RunModel = None,
     verbose: Verbose = False,
     as_json: AsJson = False,
 ) -> None:

@@ -50,6 +50,13 @@ Report = Annotated[
     bool, typer.Option("--report/--no-report", help="Write report.html (interactive charts).")
 ]
 Png = Annotated[bool, typer.Option("--png", help="Also write plot.png (truth vs forecasts).")]
+Horizon = Annotated[
+    int | None, typer.Option(help="Days ahead.", show_default="the run's --horizon")
+]
+RunModel = Annotated[
+    str | None,
+    typer.Option(help="Which of the run's models.", show_default="its model, or the best"),
+]
 RayAddress = Annotated[
     str | None,
     typer.Option(

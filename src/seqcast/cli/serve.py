@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from seqcast.cli.options import AsJson, Verbose, stdout, user_errors
+from seqcast.cli.options import AsJson, Horizon, RunModel, Verbose, stdout, user_errors
 from seqcast.errors import SeqcastError
 
 Runs = Annotated[
@@ -134,13 +134,8 @@ def track_command(
         str | None, typer.Option(help="The newest prices: a file, or a ticker symbol to fetch.")
     ] = None,
     ledger: Ledger = Path("ledger.db"),
-    horizon: Annotated[
-        int | None, typer.Option(help="Days ahead.", show_default="the run's --horizon")
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(help="Which of the run's models.", show_default="its model, or the best"),
-    ] = None,
+    horizon: Horizon = None,
+    model: RunModel = None,
     report: Annotated[
         bool, typer.Option("--report", help="Write the live record as a page beside the ledger.")
     ] = False,

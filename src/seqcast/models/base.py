@@ -198,6 +198,20 @@ class Selector(Protocol):
     def use(self, members: dict[str, Forecaster], choices: dict[int, str]) -> None: ...
 
 
+def with_settings(cls: type[Forecaster], name: str, settings: dict[str, Any]) -> Any:
+    """`cls` built from `settings`, its own parameters only (an unknown one is a mistake to
+    say, naming the model and what it takes), and checked."""
+    unknown = sorted(set(settings) - set(cls.param_names()))
+    if unknown:
+        raise SeqcastError(
+            f"{name}: unknown option {', '.join(unknown)}; its options:"
+            f" {', '.join(cls.param_names())}"
+        )
+    forecaster = cls(**settings)
+    forecaster.check()
+    return forecaster
+
+
 def fit_all(jobs: Sequence[FitJob]) -> None:
     """Fit every job, each class through its own `fit_many`, so that forecasters able to
     train together (seeds, refits of one neural model) do."""

@@ -22,7 +22,7 @@ import pandas as pd
 
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
-from seqcast.models.base import Forecaster
+from seqcast.models.base import Forecaster, with_settings
 from seqcast.models.guards import check_history, check_whole
 from seqcast.models.inputs import Inputs
 from seqcast.models.neural_settings import STRATEGIES
@@ -215,17 +215,9 @@ def make(name: str, settings: dict[str, Any] | None = None) -> Forecaster:
     if name != "boost":
         raise SeqcastError(f"unknown boosting model '{name}'; use boost")
     settings = dict(settings or {})
-    unknown = sorted(set(settings) - set(BoostForecaster.param_names()))
-    if unknown:
-        raise SeqcastError(
-            f"boost: unknown option {', '.join(unknown)}; its options:"
-            f" {', '.join(BoostForecaster.param_names())}"
-        )
     if "features" in settings:
         settings["features"] = tuple(settings["features"])
-    forecaster = BoostForecaster(**settings)
-    forecaster.check()
-    return forecaster
+    return with_settings(BoostForecaster, "boost", settings)
 
 
 build = make  # the name the registry's family loader calls

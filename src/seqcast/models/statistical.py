@@ -24,7 +24,7 @@ import pandas as pd
 
 from seqcast.errors import Note, SeqcastError
 from seqcast.models import refilter
-from seqcast.models.base import Forecaster
+from seqcast.models.base import Forecaster, with_settings
 from seqcast.models.guards import check_history, check_whole, first_line
 from seqcast.models.saving import from_arrays, to_arrays
 from seqcast.options import Dimension
@@ -298,16 +298,7 @@ def make(name: str, settings: dict[str, Any] | None = None) -> Forecaster:
     """The forecaster `arima`, `ets` or `theta` stands for, with `settings` (its options)."""
     if name not in CLASSES:
         raise SeqcastError(f"unknown statistical model '{name}'; use {', '.join(CLASSES)}")
-    cls = CLASSES[name]
-    settings = dict(settings or {})
-    unknown = sorted(set(settings) - set(cls.param_names()))
-    if unknown:
-        raise SeqcastError(
-            f"{name}: unknown option {', '.join(unknown)}; its options:"
-            f" {', '.join(cls.param_names())}"
-        )
-    forecaster = cls(**settings)
-    forecaster.check()
+    forecaster: Forecaster = with_settings(CLASSES[name], name, dict(settings or {}))
     return forecaster
 
 
