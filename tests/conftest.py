@@ -94,3 +94,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "btc_csv" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+def on_a_terminal(command: list[str], columns: int, timeout: float) -> str:
+    """What `command` shows when its output is a terminal (a pseudo-terminal): progress bars
+    draw only there. Fails the test if the command does not end with 0."""
+    import pty
+    import subprocess
+
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal,
+                               env={**os.environ, "COLUMNS": str(columns)})  # fmt: skip
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert process.wait(timeout=timeout) == 0, shown.decode(errors="replace")[-2000:]
+    return shown.decode(errors="replace")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from seqcast.cli.app import app
 from seqcast.report.tables import number
 
-from .conftest import random_walk, write_yahoo_csv
+from .conftest import on_a_terminal, random_walk, write_yahoo_csv
 from .test_runs import RUN_FILES
 
 runner = CliRunner()
@@ -284,29 +284,11 @@ def test_help_and_inspect_and_baseline_compares_import_no_torch(
 def test_compare_shows_a_live_progress_bar_on_a_terminal_only(
     price_csv: Path, tmp_path: Path
 ) -> None:
-    import os
-    import pty
-
     args = ["compare", "--data", str(price_csv), "--models", "naive,drift,gru", "--seeds", "2",
             "--epochs", "2", "--window", "10", "--test-days", "20",
             "--refit-every", "10"]  # fmt: skip
-    main, terminal = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "seqcast", *args, "--out", str(tmp_path / "tty")],
-        stdin=terminal, stdout=terminal, stderr=terminal, env={**os.environ, "COLUMNS": "100"},
-    )  # fmt: skip
-    os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # the process closed the terminal
-            break
-        if not chunk:
-            break
-        shown += chunk
-    assert proc.wait(timeout=120) == 0
-    text = shown.decode(errors="replace")
+    command = [sys.executable, "-m", "seqcast", *args, "--out", str(tmp_path / "tty")]
+    text = on_a_terminal(command, columns=100, timeout=120)
     assert "gru (2 seed(s)) epoch 2/2" in text and "8/8" in text  # (2 + 1 + 1) runs x 2 refits
     piped = runner.invoke(app, [*args, "--out", str(tmp_path / "piped")])
     assert piped.exit_code == 0 and piped.stderr == ""  # not a terminal: no progress at all

@@ -28,7 +28,7 @@ from seqcast.tune.search import Folds, Search
 from seqcast.tune.space import Dimension, parse_dimension, read_space
 from seqcast.tune.tuning import Tuning
 
-from .conftest import random_walk, write_yahoo_csv
+from .conftest import on_a_terminal, random_walk, write_yahoo_csv
 
 runner = CliRunner()
 FOLDS = Folds(count=2, days=20, test_days=30)
@@ -285,24 +285,8 @@ def test_ctrl_c_is_one_line_and_the_study_resumes(tmp_path: Path, jobs: str) -> 
 
 @pytest.mark.process
 def test_tune_shows_live_progress_on_a_terminal_only(tmp_path: Path) -> None:
-    import pty
-
     command = _tune_command(tmp_path, "--trials", "3", epochs=2)
-    main, terminal = pty.openpty()
-    tuning = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal,
-                              env={**os.environ, "COLUMNS": "120"})  # fmt: skip
-    os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # the process closed the terminal
-            break
-        if not chunk:
-            break
-        shown += chunk
-    assert tuning.wait(timeout=600) == 0
-    text = shown.decode(errors="replace")
+    text = on_a_terminal(command, columns=120, timeout=600)
     assert "trial" in text and "best so far" in text and "3/3" in text, text[-2000:]
     elsewhere = [str(tmp_path / "piped") if a == str(tmp_path / "out") else a for a in command]
     piped = subprocess.run(elsewhere, capture_output=True, text=True, timeout=600)
