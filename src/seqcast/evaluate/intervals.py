@@ -228,7 +228,7 @@ def _conformal(
     """Each row's split-conformal interval at a miss rate: the quantiles of the (scaled)
     errors known at its cutoff, the last `window` of them, rescaled at its own cutoff."""
     forecast = rows[run].to_numpy(dtype=float)
-    errors = _log_ratio(past["y"].to_numpy(dtype=float), past[run].to_numpy(dtype=float))
+    errors = log_ratio(past["y"].to_numpy(dtype=float), past[run].to_numpy(dtype=float))
     scale_rows = np.ones(len(rows))
     if how.scale == "ewma":
         errors = errors / (vol.loc[past["cutoff"]].to_numpy() * math.sqrt(h))
@@ -244,7 +244,7 @@ def _conformal(
     ]
 
     def interval(i: int, alpha: float) -> tuple[float, float] | None:
-        q = _quantiles(pools[i], min(max(alpha, 0.0), 1.0), clip=how.adaptive)
+        q = quantiles(pools[i], min(max(alpha, 0.0), 1.0), clip=how.adaptive)
         if q is None:
             return None
         lo, hi = q[0] * scale_rows[i], q[1] * scale_rows[i]
@@ -253,7 +253,7 @@ def _conformal(
     return interval
 
 
-def _quantiles(pool: np.ndarray, alpha: float, clip: bool) -> tuple[float, float] | None:
+def quantiles(pool: np.ndarray, alpha: float, clip: bool) -> tuple[float, float] | None:
     """Split-conformal lower and upper quantiles of sorted errors; None where the pool is
     too small for a finite interval (unless `clip`: ACI's widest is the pool's range)."""
     n = len(pool)
@@ -267,7 +267,7 @@ def _quantiles(pool: np.ndarray, alpha: float, clip: bool) -> tuple[float, float
     return float(pool[k_lo - 1]), float(pool[k_hi - 1])
 
 
-def _log_ratio(y: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+def log_ratio(y: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(forecast > 0, np.log(y / forecast), np.nan)
 

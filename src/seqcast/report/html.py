@@ -29,7 +29,6 @@ from seqcast.report import charts
 from seqcast.vocabulary import INTERVAL_METRICS, METRICS, interval_columns, number
 
 COLUMNS = [m for m in METRICS if m not in ("sMAPE%",)]
-INTERVAL_COLUMNS = INTERVAL_METRICS
 MAX_LAG = 20
 
 
@@ -60,7 +59,7 @@ def render(report: ReportInput) -> bytes:
         title=html.escape(_title(settings)),
         style=STYLE,
         bundle=vega_bundle(),
-        specs=_script_json(specs),
+        specs=script_json(specs),
         body="\n".join(body),
         script=SCRIPT,
     )
@@ -178,13 +177,13 @@ def _interval_table(results: dict[str, Any] | None) -> str:
     rows = _ends((results or {}).get("intervals") or [])
     if not rows:
         return ""
-    keys = ["model", "h", "level", "seeds", *INTERVAL_COLUMNS]
+    keys = ["model", "h", "level", "seeds", *INTERVAL_METRICS]
     head = "".join(f'<th data-key="{k}">{k}</th>' for k in keys)
     lines = []
     for row in rows:
         cells = [f'<td data-value="{html.escape(row["model"])}">{html.escape(row["model"])}</td>']
         cells += [f'<td data-value="{row[k]}">{row[k]:g}</td>' for k in ("h", "level", "seeds")]
-        for key in INTERVAL_COLUMNS:
+        for key in INTERVAL_METRICS:
             value, spread = row.get(key), row.get(f"{key} std")
             shown = number(value) + (f" ± {number(spread)}" if row["seeds"] > 1 else "")
             cells.append(f'<td data-key="{key}" data-value="{_raw(value)}">{shown}</td>')
@@ -362,7 +361,7 @@ def fan_png(series: pd.Series, table: pd.DataFrame, model: str) -> bytes:
     return charts.to_png(charts.fan(history, forecast, bands, title))
 
 
-def _script_json(data: Any) -> str:
+def script_json(data: Any) -> str:
     """JSON that may sit inside a <script> element."""
     return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 

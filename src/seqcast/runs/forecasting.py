@@ -47,7 +47,7 @@ def forecast_next(
             f"this run calibrated intervals up to {result.horizon} days ahead, not {horizon};"
             f" rerun it with --horizon {horizon}, or forecast fewer days"
         )
-    model = model or _default_model(result)
+    model = model or default_model(result)
     if model not in result.columns:
         raise SeqcastError(f"no model '{model}' in this run; it has {', '.join(result.columns)}")
     wide = stage.forecast(result, series, horizon, loaded.frame)
@@ -59,13 +59,13 @@ def forecast_next(
     return NextDays(model, table, notes), series
 
 
-def _default_model(result: Result) -> str:
-    """The run's one model, or the best of several (lowest mean one-step MAE)."""
+def default_model(result: Result) -> str:
+    """The run's one model, or the best of several (lowest mean one-step MAE; the summary
+    is sorted by it); naive when the run has no other."""
     models = result.models
-    if len(models) == 1:
-        return models[0]
-    summary = result.summary(1).loc[models] if models else None
-    return str(summary.index[0]) if summary is not None else "naive"
+    if len(models) <= 1:
+        return models[0] if models else "naive"
+    return next(str(m) for m in result.summary(1).index if m in models)
 
 
 def save_forecast(directory: str | Path, next_days: NextDays, series: pd.Series) -> list[Path]:

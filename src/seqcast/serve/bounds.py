@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from seqcast.evaluate.intervals import _log_ratio, _quantiles
+from seqcast.evaluate.intervals import log_ratio, quantiles
 from seqcast.serve.served import Errors
 
 
@@ -47,7 +47,7 @@ def bounds(
 ) -> dict[float, tuple[float, float]]:
     """Per level, the (lo, hi) bounds of a forecast `h` steps after `cutoff` (NaN where
     too few errors are known for the level); `vol`: the history's volatility ("scaled")."""
-    errors = _log_ratio(past.y, past.forecast)
+    errors = log_ratio(past.y, past.forecast)
     scale = 1.0
     if method == "scaled" and vol is not None:
         # a cutoff the history does not reach has no volatility: its error is left out
@@ -59,7 +59,7 @@ def bounds(
     out = {}
     for level in levels:
         alpha = min(max((100.0 - level) / 100.0, 0.0), 1.0)
-        q = _quantiles(pool, alpha, clip=method == "adaptive")
+        q = quantiles(pool, alpha, clip=method == "adaptive")
         if q is None or not math.isfinite(scale):
             out[level] = (math.nan, math.nan)
         else:

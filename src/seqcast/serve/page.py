@@ -13,7 +13,7 @@ import pandas as pd
 
 from seqcast.io import write_file
 from seqcast.report import charts
-from seqcast.report.html import SCRIPT, STYLE, TEMPLATE, _script_json, vega_bundle
+from seqcast.report.html import SCRIPT, STYLE, TEMPLATE, script_json, vega_bundle
 from seqcast.report.tables import number
 from seqcast.serve import ledger
 from seqcast.serve.track import scores
@@ -58,7 +58,7 @@ def render(table: pd.DataFrame, name: str) -> bytes:
         title=f"seqcast ledger {html.escape(name)}",
         style=STYLE,
         bundle=vega_bundle() if specs else "",
-        specs=_script_json(specs),
+        specs=script_json(specs),
         body=header + "\n".join(sections),
         script=SCRIPT,
     )

@@ -18,6 +18,7 @@ from seqcast import runs
 from seqcast.errors import SeqcastError
 from seqcast.io import read_json
 from seqcast.result import Result
+from seqcast.runs.forecasting import default_model
 
 # What makes a run: a forecast written into the directory later changes none of these.
 MADE_OF = ("config.json", "forecasts.csv", "calibration.csv", "results.json")
@@ -114,21 +115,11 @@ def _served(name: str, directory: Path, digest: str, result: Result, results: An
         directory,
         digest,
         result,
-        _default_model(result, summary),
+        default_model(result),  # as `seqcast forecast` chooses
         summary,
         _errors(pd.concat(known, ignore_index=True), result),
         pd.Timestamp(result.table["cutoff"].max()),
     )
-
-
-def _default_model(result: Result, summary: list[dict[str, Any]]) -> str:
-    """The run's one model, or the best of several (lowest one-step MAE), as `seqcast
-    forecast` chooses."""
-    models = [m for m in result.columns if m != "naive"]
-    if len(models) <= 1:
-        return models[0] if models else "naive"
-    one_step = [row for row in summary if row.get("h") == 1 and row.get("model") in models]
-    return str(min(one_step, key=lambda row: row["MAE"])["model"]) if one_step else models[0]
 
 
 def _errors(known: pd.DataFrame, result: Result) -> dict[tuple[str, int], Errors]:
