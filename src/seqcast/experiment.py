@@ -66,17 +66,6 @@ class Experiment:
             models[label] = model
         return models
 
-    def run_keys(self) -> dict[str, dict[str, Any]]:
-        """Each table column's model and seed, as values (what tables and files read)."""
-        return {
-            column: {
-                "model": label,
-                "seed": model.get_params()["seed"] if SEEDED in model.tags() else None,
-            }
-            for label, columns in self.runs().items()
-            for column, model in columns.items()
-        }
-
     def calibration_days(self) -> int:
         """Days forecast out of sample before the test: the intervals' calibration, and
         every selector's validation period (whichever is longer)."""
@@ -158,19 +147,17 @@ class Experiment:
         backtests: list[Backtest],
         seconds: dict[str, float],
     ) -> Result:
-        series = data.series
+        series, models = data.series, self.all_models()
         fitted = {name: f for b in backtests for name, f in b.fitted.items()}
         settings = {
             "format": FORMAT,
             "data": {**data.provenance(), "file": os.path.abspath(data.source)},
             "fitted_until": str(_last_cutoff(series, test_days, self.evaluation.refit_every)),
             "models": {
-                label: _describe(model)
-                for label, model in self.all_models().items()
-                if label != "naive"
+                label: _describe(model) for label, model in models.items() if label != "naive"
             },
             "columns": {label: list(columns) for label, columns in runs.items()},
-            "runs": self.run_keys(),
+            "runs": _run_keys(runs),
             "evaluation": {**dataclasses.asdict(self.evaluation), "test_days": test_days},
             "seeds": list(self.seeds),
             "naive_scale": naive_scale(series.to_numpy()[: len(series) - test_days]),
@@ -180,9 +167,9 @@ class Experiment:
         calibration = _side_by_side(calibrations) if calibrations else None
         table = _side_by_side([b.table for b in backtests])
         selections = {
-            label: self._select(label, columns, table, calibration, fitted, series, test_days)
-            for label, columns in runs.items()
-            if SELECTS in self.all_models()[label].tags()
+            label: self._select(label, runs, table, calibration, fitted, series, test_days)
+            for label in runs
+            if SELECTS in models[label].tags()
         }
         if selections:
             settings["selections"] = selections
@@ -191,7 +178,7 @@ class Experiment:
     def _select(
         self,
         label: str,
-        columns: dict[str, Forecaster],
+        runs: dict[str, dict[str, Forecaster]],
         table: pd.DataFrame,
         calibration: pd.DataFrame | None,
         fitted: dict[str, Forecaster],
@@ -200,10 +187,10 @@ class Experiment:
     ) -> dict[str, Any]:
         """A selector's column: at every fit, naive or the candidate that proved better on
         the out-of-sample days before it (evaluate/select.py); its record of every choice."""
-        column = next(iter(columns))
+        column = next(iter(runs[label]))
         selector = cast(Selector, fitted[column])
         mine = [
-            c for c, key in self.run_keys().items() if key["model"].startswith(label + SEPARATOR)
+            c for name, cols in runs.items() if name.startswith(label + SEPARATOR) for c in cols
         ]
         known = pd.concat([calibration, table], ignore_index=True)
         cutoffs = select.refit_cutoffs(series.index, test_days, self.evaluation.refit_every)
@@ -264,6 +251,18 @@ def _timed(walks: list[Walk]) -> tuple[list[Backtest], float]:
 def _side_by_side(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """Backtest tables of the same rows, one per model: their model columns side by side."""
     return pd.concat([tables[0], *(t.drop(columns=KEYS) for t in tables[1:])], axis=1)
+
+
+def _run_keys(runs: dict[str, dict[str, Forecaster]]) -> dict[str, dict[str, Any]]:
+    """Each table column's model and seed, as values (what tables and files read)."""
+    return {
+        column: {
+            "model": label,
+            "seed": model.get_params()["seed"] if SEEDED in model.tags() else None,
+        }
+        for label, columns in runs.items()
+        for column, model in columns.items()
+    }
 
 
 def _describe(model: Forecaster) -> dict[str, Any]:

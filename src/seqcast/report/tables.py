@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 SPARKS = "▁▂▃▄▅▆▇█"
 PRIORITY = [*METRICS[:4], "seeds", *METRICS[4:]]
-INTERVAL_PRIORITY = INTERVAL_METRICS
-PANEL_PRIORITY = PANEL_METRICS
 
 
 def show(result: Result | Panel, console: Console, next_days: bool) -> list[RenderableType]:
@@ -41,7 +39,7 @@ def show_panel(panel: Panel, console: Console) -> list[RenderableType]:
         f"One step ahead, over {len(panel.results)} series (mean ± std of MAE/naive over"
         " series; beats naive / worse: on how many series, worse = significantly)"
     )
-    lines: list[RenderableType] = [scores_table(panel.summary(1), title, console, PANEL_PRIORITY)]
+    lines: list[RenderableType] = [scores_table(panel.summary(1), title, console, PANEL_METRICS)]
     for name, result in panel.results.items():
         lines.append(f"{name}: {verdict(result.summary(1))}")
     return lines
@@ -80,7 +78,7 @@ def show_result(result: Result, console: Console, next_days: bool) -> list[Rende
             f"Intervals ({result.settings['evaluation']['intervals']}): coverage in %, overall"
             " and in the calm and volatile thirds; Kupiec p: is the miss rate the promised one"
         )
-        lines.append(scores_table(ends, title, console, INTERVAL_PRIORITY))
+        lines.append(scores_table(ends, title, console, INTERVAL_METRICS))
     if next_days and result.next_days is not None:
         date = result.next_days.index[0].date()
         for model in result.models or ["naive"]:
