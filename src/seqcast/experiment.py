@@ -26,6 +26,7 @@ from seqcast.evaluate.backtest import Backtest, Walk, backtest_many, days_since,
 from seqcast.evaluate.intervals import check_enough, check_method
 from seqcast.evaluate.metrics import naive_scale
 from seqcast.evaluate.options import Evaluation
+from seqcast.evaluate.panel import evaluate_panel
 from seqcast.evaluate.stage import evaluate
 from seqcast.models.base import HORIZON_PARAM, SEEDED, SELECTS, Forecaster, Selector, clone
 from seqcast.models.baselines import NaiveForecaster
@@ -88,7 +89,7 @@ class Experiment:
         names = [d.name for d in data]
         if len(set(names)) != len(names):
             raise SeqcastError(f"two series are called the same: {', '.join(names)}")
-        return Panel(dict(zip(names, self._run(data, cluster), strict=True)))
+        return evaluate_panel(dict(zip(names, self._run(data, cluster), strict=True)))
 
     def _run(self, data: list[Loaded], cluster: Cluster | None) -> list[Result]:
         evaluation, runs = self.evaluation, self.runs()

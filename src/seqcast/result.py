@@ -136,41 +136,59 @@ def _next_dict(next_days: pd.DataFrame) -> list[dict[str, Any]]:
 
 @dataclass
 class Panel:
-    """The results of several series, and how each model did over all of them."""
+    """The results of several series, and their overview: one row per (series, model, h)
+    with the series' scores, the DM p adjusted over the series and what it says, the
+    model confidence set and a selector's choices (made once by evaluate/panel.py)."""
 
     results: dict[str, Result]  # series name -> its result
+    overview: pd.DataFrame  # series, model, h, scores, series Holm p, better, worse, MCS...
 
     def summary(self, h: int = 1) -> pd.DataFrame:
-        """One row per model: over the series, the mean and median MAE / naive MAE, mean
-        MASE and directional accuracy, how many series it beats naive on, and on how many
-        it is significantly worse (DM p < 0.05 with a higher MAE)."""
-        rows = []
-        for name, result in self.results.items():
-            for model, row in result.summary(h).iterrows():
-                rows.append({"series": name, "model": model, **row.to_dict()})
-        table = pd.DataFrame(rows)
-        grouped = table.groupby("model", sort=False)
+        """One row per model at horizon h, over the series: how many; MAE / naive MAE (mean,
+        std, median, and the share of series where it is at most 1); on how many series it
+        beats naive at all and significantly (`better`, `worse`: Holm over the series;
+        `better BH`, `worse BH`: Benjamini-Hochberg); on how many it is in the series'
+        model confidence set (NaN if none was computed); mean MASE and directional accuracy.
+        Best median MAE / naive first."""
+        rows = self.overview[self.overview["h"] == h]
+        grouped = rows.groupby("model", sort=False)
         ratio = grouped["MAE/naive"]
-        worse = (table["MAE/naive"] > 1) & (table["DM p"] < 0.05)
+
+        def count(column: str) -> pd.Series:
+            return rows[column].astype(bool).groupby(rows["model"], sort=False).sum().astype(int)
+
+        members = rows["MCS"].astype("boolean")
+        in_set = members.fillna(False).groupby(rows["model"], sort=False).sum().astype(float)
+        in_set[members.isna().groupby(rows["model"], sort=False).all()] = np.nan
         summary = pd.DataFrame(
             {
+                "seeds": grouped["seeds"].max(),
                 "series": grouped.size(),
+                "median MAE/naive": ratio.median(),
                 "MAE/naive": ratio.mean(),
                 "MAE/naive std": ratio.std(ddof=1).fillna(0.0),
-                "median MAE/naive": ratio.median(),
-                "beats naive": (table["MAE/naive"] < 1).groupby(table["model"], sort=False).sum(),
-                "worse": worse.groupby(table["model"]).sum().astype(int),
+                "share ≤ 1": (rows["MAE/naive"] <= 1).groupby(rows["model"], sort=False).mean(),
+                "beats naive": (rows["MAE/naive"] < 1).groupby(rows["model"], sort=False).sum(),
+                **{key: count(key) for key in ("better", "worse", "better BH", "worse BH")},
+                "in MCS": in_set,
                 "MASE": grouped["MASE"].mean(),
                 "DA%": grouped["DA%"].mean(),
             }
         )
-        summary.insert(0, "seeds", grouped["seeds"].max())
-        return summary.sort_values("MAE/naive")
+        return summary.sort_values(["median MAE/naive", "MAE/naive"], kind="stable")
 
     def to_dict(self) -> dict[str, Any]:
-        pooled = self.summary(1)
+        """What --json prints and results.json holds: the series, the summary one step
+        ahead (`pooled`), the overview at every horizon and each series' own results."""
+        pooled = self.summary(1).to_dict(orient="index")
         return {
             "series": list(self.results),
-            "pooled": [{"model": m, **row} for m, row in pooled.to_dict(orient="index").items()],
+            "pooled": [{"model": m, **row} for m, row in pooled.items()],
+            "overview": _records(self.overview),
             "per_series": {name: result.to_dict() for name, result in self.results.items()},
         }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dictionaries, a missing value (NaN, pandas' NA) as None."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")

@@ -25,7 +25,20 @@ INTERVAL_METRICS = [
     "Christoffersen p",
     "pinball",
 ]
-PANEL_METRICS = ["MAE/naive", "series", "beats naive", "worse", "median MAE/naive", "MASE"]
+# A panel's summary (one row per model over the series), most important first.
+PANEL_METRICS = [
+    "median MAE/naive",
+    "MAE/naive",
+    "series",
+    "better",
+    "worse",
+    "share ≤ 1",
+    "in MCS",
+    "better BH",
+    "worse BH",
+    "beats naive",
+    "MASE",
+]
 
 
 def run_column(label: str, seed: int | None) -> str:

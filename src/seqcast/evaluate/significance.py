@@ -1,5 +1,6 @@
 """Is a difference real? The Diebold-Mariano test of two forecasts' accuracy, Holm's
-correction when several models face one reference, the model confidence set, and the t and
+correction when several models face one reference (and Benjamini-Hochberg's, the
+discovery-rate alternative a panel of series also reports), the model confidence set, and the t and
 chi-squared tails the tests of this package use.
 
 Distribution tails come from mpmath (pure Python, 0.05 s to import; SciPy's stats module
@@ -97,6 +98,20 @@ def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     order = known[np.argsort(p[known], kind="stable")]
     scaled = (p.size - np.arange(order.size)) * p[order]
     adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return adjusted
+
+
+def benjamini_hochberg(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini and Hochberg's step-up adjustment: the i-th smallest of k p-values times
+    k / i, kept monotone from the largest down and capped at 1; rejecting where it is below
+    a level keeps the expected share of false rejections among the rejections below it (a
+    weaker promise than Holm's, so it finds more). NaN stays NaN and counts in k."""
+    p = np.asarray(pvalues, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    known = np.flatnonzero(~np.isnan(p))
+    order = known[np.argsort(p[known], kind="stable")]
+    scaled = p.size / np.arange(1, order.size + 1) * p[order]
+    adjusted[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     return adjusted
 
 

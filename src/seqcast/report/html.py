@@ -66,46 +66,6 @@ def render(report: ReportInput) -> bytes:
     return page.encode()
 
 
-def render_panel(
-    results: dict[str, Any], folders: dict[str, str], problems: list[str] | None = None
-) -> bytes:
-    """The page of a run over several series: how each model did over them (`results`'
-    pooled rows), a link to each series' own report, and what could not be read."""
-    keys = ["model", "series", "MAE/naive", "median MAE/naive", "beats naive", "worse", "MASE"]
-    head = "".join(f'<th data-key="{k}">{k}</th>' for k in keys)
-    rows = []
-    for row in results["pooled"]:
-        cells = [f'<td data-value="{html.escape(row["model"])}">{html.escape(row["model"])}</td>']
-        for key in keys[1:]:
-            value = row.get(key)
-            counted = key in ("series", "beats naive", "worse")
-            shown = f"{value:.0f}" if counted else number(value)
-            cells.append(f'<td data-key="{key}" data-value="{_raw(value)}">{shown}</td>')
-        rows.append(f'<tr data-model="{html.escape(row["model"])}">{"".join(cells)}</tr>')
-    links = "".join(
-        f'<li><a href="series/{html.escape(folder)}/report.html">{html.escape(name)}</a></li>'
-        for name, folder in folders.items()
-    )
-    body = (
-        f"<h1>seqcast: {len(folders)} series</h1>"
-        + "".join(f'<p class="problem">{html.escape(p)}</p>' for p in problems or [])
-        + '<table class="scores"><caption>One step ahead, over the series: mean and median'
-        " MAE / naive MAE, on how many series a model beats naive, and on how many it is"
-        " significantly worse (Diebold-Mariano p &lt; 0.05). Click a heading to sort."
-        f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f"<h2>Each series</h2><ul>{links}</ul>"
-    )
-    page = TEMPLATE.format(
-        title="seqcast: several series",
-        style=STYLE,
-        bundle="",
-        specs="[]",
-        body=body,
-        script=SCRIPT,
-    )
-    return page.encode()
-
-
 def _title(settings: dict[str, Any]) -> str:
     models = [m for m in settings.get("columns", {}) if m != "naive"]
     return f"seqcast: {', '.join(models) or 'naive'} on {series_name(settings.get('data', {}))}"

@@ -15,7 +15,7 @@ from seqcast.data.layouts import LAYOUTS
 from seqcast.data.load import Loaded
 from seqcast.evaluate.verdict import verdict
 from seqcast.report.html import series_name
-from seqcast.vocabulary import INTERVAL_METRICS, METRICS, PANEL_METRICS, number
+from seqcast.vocabulary import INTERVAL_METRICS, METRICS, PANEL_METRICS, SEPARATOR, number
 
 if TYPE_CHECKING:
     from seqcast.result import Panel, Result
@@ -34,15 +34,55 @@ def show(result: Result | Panel, console: Console, next_days: bool) -> list[Rend
 
 
 def show_panel(panel: Panel, console: Console) -> list[RenderableType]:
-    """Several series: how each model did over all of them, then each series' verdict."""
+    """Several series: how each model did over all of them, then each series in a row."""
     title = (
-        f"One step ahead, over {len(panel.results)} series (mean ± std of MAE/naive over"
-        " series; beats naive / worse: on how many series, worse = significantly)"
+        f"One step ahead, over {len(panel.results)} series: MAE/naive (median, mean ± std over"
+        " series); better / worse: on how many series significantly (Diebold-Mariano p Holm-"
+        "adjusted over the series; BH: Benjamini-Hochberg); in MCS: in the series' 90% model"
+        " confidence set"
     )
-    lines: list[RenderableType] = [scores_table(panel.summary(1), title, console, PANEL_METRICS)]
-    for name, result in panel.results.items():
-        lines.append(f"{name}: {verdict(result.summary(1))}")
-    return lines
+    return [
+        scores_table(panel.summary(1), title, console, PANEL_METRICS),
+        series_table(panel, console),
+    ]
+
+
+def series_table(panel: Panel, console: Console) -> Table:
+    """One row per series, one step ahead: each model's MAE/naive (▲ significantly better
+    than naive, ▼ worse, Holm over the series), the model confidence set and a selector's
+    choices; the columns that fit `console`, the models' first."""
+    overview = panel.overview[panel.overview["h"] == 1]
+    order = [m for m in panel.summary(1).index if m != "naive" and SEPARATOR not in m]
+    selectors = [m for m in order if overview.loc[overview["model"] == m, "chose"].notna().any()]
+    columns = [*order, "MCS", *(f"{m} chose" for m in selectors)]
+    cells = {}
+    for name, rows in overview.groupby("series", sort=False):
+        by_model = rows.set_index("model")
+        row = {m: _ratio(by_model.loc[m]) if m in by_model.index else "-" for m in order}
+        members = [m for m in by_model.index[by_model["MCS"].fillna(False).astype(bool)]]
+        known = by_model["MCS"].notna().any()
+        row["MCS"] = ", ".join(m for m in members if SEPARATOR not in m) if known else "-"
+        for m in selectors:
+            chose = by_model["chose"].get(m)
+            row[f"{m} chose"] = chose if isinstance(chose, str) else "-"
+        cells[str(name)] = row
+    title = "Each series, one step ahead: MAE/naive (▲ better, ▼ worse than naive, significantly)"
+    for count in range(len(columns), 0, -1):
+        table = Table(title=title, title_justify="left")
+        table.add_column("series", no_wrap=True)
+        for column in columns[:count]:
+            table.add_column(column, justify="left" if column in ("MCS",) else "right")
+        for name, row in cells.items():
+            table.add_row(name, *(row[c] for c in columns[:count]))
+        width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+        if width <= console.width:
+            break
+    return table
+
+
+def _ratio(row: pd.Series) -> str:
+    mark = " ▲" if row["better"] else " ▼" if row["worse"] else ""
+    return number(row["MAE/naive"]) + mark
 
 
 def show_result(result: Result, console: Console, next_days: bool) -> list[RenderableType]:
@@ -122,12 +162,12 @@ def _key(key: object) -> str:
     return f"{model}  h={h}  {float(level):g}%"
 
 
-COUNTS = ("seeds", "series", "beats naive", "worse")
+COUNTS = ("seeds", "series", "beats naive", "better", "worse", "better BH", "worse BH", "in MCS")
 
 
 def _cell(row: pd.Series, column: str) -> str:
     if column in COUNTS:
-        return f"{row[column]:.0f}"
+        return "-" if pd.isna(row[column]) else f"{row[column]:.0f}"
     cell = number(row[column])
     spread = row.get(f"{column} std")
     several = max(row.get("seeds", 1), row.get("series", 1)) > 1

@@ -10,12 +10,13 @@ from seqcast.runs.forecasting import (
     save_forecast,
 )
 from seqcast.runs.reports import write_report
-from seqcast.runs.store import load, save
+from seqcast.runs.store import load, load_panel, save
 
 __all__ = [
     "NextDays",
     "forecast_next",
     "load",
+    "load_panel",
     "read_run_data",
     "replay",
     "save",

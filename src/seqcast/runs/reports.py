@@ -17,8 +17,10 @@ import pandas as pd
 
 from seqcast.errors import SeqcastError
 from seqcast.io import plain, read_json, write_file
-from seqcast.report.html import ReportInput, render, render_panel
-from seqcast.result import Panel, Result
+from seqcast.evaluate.panel import evaluate_panel
+from seqcast.report.html import ReportInput, render
+from seqcast.report.panel import render_panel
+from seqcast.result import Result
 from seqcast.runs import legacy
 from seqcast.runs.store import _first, _read_scores, _read_table, load
 
@@ -113,8 +115,8 @@ def _read_results(path: Path) -> dict[str, Any]:
 
 
 def _panel_pages(directory: Path, folders: dict[str, str], problems: list[str]) -> Pages:
-    """Each series' page, and the summary over the series pooled from their own files (the
-    numbers `save` pooled: the same scores, read back to the bit)."""
+    """Each series' page, and the page over the series made from their own files (the
+    numbers `save` made: the same scores, sets and choices, read back to the bit)."""
     pages, records = {}, {}
     for name, folder in folders.items():
         where = directory / "series" / folder
@@ -126,17 +128,15 @@ def _panel_pages(directory: Path, folders: dict[str, str], problems: list[str]) 
             if record is not None:
                 records[name] = record
         problems += seen
-    pooled = (
-        [{"model": m, **row} for m, row in Panel(records).summary(1).to_dict("index").items()]
-        if records
-        else []
-    )
-    summary = render_panel(plain({"pooled": pooled}), folders, problems)
+    panel = evaluate_panel(records) if records else None
+    summary = render_panel(panel, folders, list(dict.fromkeys(problems)))
     return {directory / "report.html": summary, **pages}
 
 
 def _record(directory: Path, settings: dict[str, Any]) -> Result:
-    """A series' scores as a record (what pooling reads): no forecasts, no models."""
+    """A series' record as the panel's page reads it: its scores, model confidence sets,
+    choices (in its settings) and forecasts; no models. Damaged forecasts leave the series
+    out of the small charts only (its page names them)."""
     if settings.get("format") == legacy.FORMAT_2:
         settings = legacy.with_run_keys(settings)
     try:
@@ -148,4 +148,10 @@ def _record(directory: Path, settings: dict[str, Any]) -> Result:
             f"{directory / 'scores.csv'}: damaged ({type(exc).__name__}: {_first(exc)});"
             " rerun to write it again"
         ) from None
+    results = _attempt([], _read_results, directory / "results.json") or {}
+    sets = results.get("confidence_set") or {}
+    record.confidence_sets = {int(h): list(models) for h, models in sets.items()}
+    table = _attempt([], _read_table, directory / "forecasts.csv", settings["columns"])
+    if table is not None:
+        record.table = table
     return record

@@ -11,7 +11,15 @@ it was (the saved scores are read, not recomputed).
     intervals.csv    every interval metric per model run, horizon and level
     results.json     summary, verdicts, per-run scores, next days, timings (what --json prints)
     models/          <column>.json (+ .safetensors weights) of every model as last fitted
+    cross_validation.csv (+ .parquet with pyarrow)
+                     the long table in Nixtla's layout, for other tools (runs/nixtla.py)
     report.html      the interactive report (report/html.py); plot.png on request
+
+A run over several series holds a directory per series under series/ and, over them:
+config.json (the series' folders), overview.csv (one row per series, model and horizon:
+the scores, the DM p adjusted over the series, the model confidence set, a selector's
+choices; evaluate/panel.py), summary.csv (one row per model, one step ahead),
+results.json, cross_validation.csv (every series, by unique_id) and report.html.
 
 runs/reports.py writes a directory's report again from these files.
 """
@@ -40,9 +48,12 @@ from seqcast.io import (
     write_directory,
 )
 from seqcast.models import registry
-from seqcast.report.html import ReportInput, forecast_png, render, render_panel
+from seqcast.report.html import ReportInput, forecast_png, render, series_name
+from seqcast.report.panel import render_panel
 from seqcast.result import Panel, Result
-from seqcast.runs import legacy
+from seqcast.runs import legacy, nixtla
+
+OVERVIEW = "overview.csv"  # of a run over several series
 
 
 def save(
@@ -67,20 +78,24 @@ def _panel_files(panel: Panel, report: bool, png: bool) -> dict[str, bytes]:
     files = {
         f"series/{names[name]}/{file}": data
         for name, result in panel.results.items()
-        for file, data in _files(result, report, png).items()
+        for file, data in _files(result, report, png, name).items()
     }
-    summary = panel.summary(1)
     files["config.json"] = to_json({"seqcast": __version__, "format": FORMAT, "panel": names})
-    files["summary.csv"] = to_csv(summary, index_label="model")
+    files["summary.csv"] = to_csv(panel.summary(1), index_label="model")
+    files[OVERVIEW] = to_csv(panel.overview, index=False)
     files["results.json"] = to_json(panel.to_dict())
+    files |= nixtla.files(nixtla.cross_validation(panel.results))
     if report:
-        files["report.html"] = render_panel(plain(panel.to_dict()), names)
+        files["report.html"] = render_panel(panel, names, [])
     return files
 
 
-def _files(result: Result, report: bool, png: bool) -> dict[str, bytes]:
+def _files(result: Result, report: bool, png: bool, name: str | None = None) -> dict[str, bytes]:
+    """One series' files; `name`: its name in a panel (else its own, from its data)."""
     results = result.to_dict()
+    name = name or series_name(result.settings.get("data", {}))
     files = {
+        **nixtla.files(nixtla.cross_validation({name: result})),
         "forecasts.csv": to_csv(result.table, index=False),
         "scores.csv": to_csv(result.scores, index=False),
         "results.json": to_json(results),
@@ -134,6 +149,32 @@ def load(directory: str | Path) -> Result:
         if isinstance(exc, SeqcastError):
             raise
         raise SeqcastError(f"{directory}: damaged run ({type(exc).__name__}: {exc})") from None
+
+
+def load_panel(directory: str | Path) -> Panel:
+    """A saved run over several series: each series' run (`load`) and the overview saved
+    beside them (read, not recomputed)."""
+    directory = Path(directory)
+    settings = read_json(directory / "config.json")
+    folders = settings.get("panel") if isinstance(settings, dict) else None
+    if not isinstance(folders, dict):
+        raise SeqcastError(f"{directory}: not a run over several series; load it with load()")
+    results = {name: load(directory / "series" / folder) for name, folder in folders.items()}
+    return Panel(results, read_overview(directory / OVERVIEW))
+
+
+def read_overview(path: Path) -> pd.DataFrame:
+    """overview.csv as it was: the yes/no columns as booleans (MCS empty where none was
+    computed), the metrics as floats."""
+    overview = read_csv(path, dtype={"series": str, "model": str, "chose": object})
+    try:
+        flags = ["better", "worse", "better BH", "worse BH"]
+        overview = overview.astype({**dict.fromkeys(flags, bool), "MCS": "boolean"})
+        words = ["series", "model", "h", "seeds", *flags, "MCS", "chose"]
+        metrics = [c for c in overview if c not in words]
+        return overview.astype(dict.fromkeys(metrics, float))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SeqcastError(f"{path}: damaged ({_first(exc)}); rerun to write it again") from None
 
 
 def _read_run(directory: Path, settings: dict[str, Any]) -> Result:

@@ -1,0 +1,94 @@
+"""The charts of a panel's page (several series), as Vega-Lite specifications in the style
+of charts.py: a model keeps its colour, the legend lists what is drawn, and the page's
+model toggles fade a model's marks through the `hidden` parameter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seqcast.report.charts import FADE, HIDDEN, SCHEMA, Rows, _colour, _drawn
+
+
+def ratio_histograms(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
+    """How MAE / naive MAE spreads over the series (`rows`: m, s, r), a panel per model;
+    the dashed line at 1 is naive's."""
+    colours = _drawn(colours, rows)
+    return {
+        "$schema": SCHEMA,
+        "title": {
+            "text": "MAE / naive MAE over the series, one step ahead (left of 1: better)",
+            "anchor": "start",
+        },
+        "params": [HIDDEN],
+        "data": {"values": rows},
+        "facet": {"field": "m", "type": "nominal", "title": None, "sort": list(colours)},
+        "columns": 3,
+        "spec": {
+            "width": 220,
+            "height": 130,
+            "layer": [
+                {
+                    "mark": "bar",
+                    "encoding": {
+                        "x": {
+                            "field": "r",
+                            "bin": {"maxbins": 25},
+                            "type": "quantitative",
+                            "title": "MAE / naive MAE",
+                        },
+                        "y": {"aggregate": "count", "type": "quantitative", "title": "series"},
+                        "color": {**_colour(colours), "legend": None},
+                        "opacity": FADE,
+                        "tooltip": [{"aggregate": "count", "title": "series"}],
+                    },
+                },
+                {
+                    "mark": {"type": "rule", "color": "#8a8a8a", "strokeDash": [4, 3]},
+                    "encoding": {"x": {"datum": 1}},
+                },
+            ],
+        },
+        "resolve": {"scale": {"x": "shared"}},
+    }
+
+
+def gain_multiples(rows: Rows, colours: dict[str, str], series: list[str]) -> dict[str, Any]:
+    """One small chart per series (`rows`: s, d, m, g): the running sum over the test days
+    of |naive error| - |model error|, rising where a model gains on doing nothing; each
+    series on its own scale (prices differ)."""
+    colours = _drawn(colours, rows)
+    return {
+        "$schema": SCHEMA,
+        "title": {
+            "text": "Cumulative gain on naive, one step ahead: running sum of |naive error|"
+            " - |model error| (up = better than naive), one chart per series",
+            "anchor": "start",
+        },
+        "params": [HIDDEN],
+        "data": {"values": rows},
+        "facet": {"field": "s", "type": "nominal", "title": None, "sort": series},
+        "columns": 4,
+        "spec": {
+            "width": 200,
+            "height": 110,
+            "layer": [
+                {
+                    "mark": {"type": "line", "strokeWidth": 1.2},
+                    "encoding": {
+                        "x": {"field": "d", "type": "temporal", "title": None},
+                        "y": {"field": "g", "type": "quantitative", "title": "price units"},
+                        "color": _colour(colours),
+                        "opacity": FADE,
+                        "tooltip": [
+                            {"field": "s", "title": "series"},
+                            {"field": "m", "title": "model"},
+                            {"field": "d", "type": "temporal"},
+                            {"field": "g", "format": ",.2f"},
+                        ],
+                    },
+                },
+                {"mark": {"type": "rule", "color": "#8a8a8a"}, "encoding": {"y": {"datum": 0}}},
+            ],
+        },
+        "resolve": {"scale": {"y": "independent", "x": "independent"}},
+    }
