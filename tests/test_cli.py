@@ -359,7 +359,7 @@ def test_several_files_or_a_long_file_with_a_series_column(
     args = ["--models", "naive,drift", "--test-days", "20", "-q"]
     result = _invoke("compare", "--data", first, "--data", second, *args, "--out", tmp_path / "c")
     assert result.exit_code == 0, result.output
-    assert "over 2 series" in result.output and "AAA:" in result.output and "BBB:" in result.output
+    assert "over 2 series" in result.output and "AAA " in result.output and "BBB " in result.output
     assert (tmp_path / "c" / "series" / "AAA" / "report.html").is_file()
     saved = json.loads((tmp_path / "c" / "results.json").read_text())
     assert saved["series"] == ["AAA", "BBB"]

@@ -15,6 +15,7 @@ import pytest
 
 from seqcast.errors import SeqcastError
 from seqcast.evaluate.significance import (
+    benjamini_hochberg,
     confidence_set,
     diebold_mariano,
     holm,
@@ -43,6 +44,31 @@ def test_holm_matches_the_textbook_rejections() -> None:
     adjusted = holm([0.3, 0.04, 0.001, 0.011, 0.02])
     assert list(adjusted < 0.05) == [False, False, True, True, False]
     assert adjusted == pytest.approx([0.3, 0.08, 0.005, 0.044, 0.06])
+
+
+def test_benjamini_hochberg_by_hand() -> None:
+    """p = .001 .011 .02 .04 .3 (k = 5): times 5/1 5/2 5/3 5/4 5/5 = .005 .0275 .0333 .05 .3,
+    monotone from the top: rejects four at 0.051 where Holm rejects two."""
+    adjusted = benjamini_hochberg([0.3, 0.04, 0.001, 0.011, 0.02])
+    assert adjusted == pytest.approx([0.3, 0.05, 0.005, 0.0275, 0.1 / 3])
+    assert benjamini_hochberg([0.04, 0.03]) == pytest.approx([0.04, 0.04])  # step-up
+    assert benjamini_hochberg([0.9, 0.95]) == pytest.approx([0.95, 0.95])
+    assert benjamini_hochberg([]).shape == (0,)
+    kept = benjamini_hochberg([0.01, math.nan, 0.03])
+    assert math.isnan(kept[1]) and kept[[0, 2]] == pytest.approx([0.03, 0.045])  # k = 3
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_holm_and_benjamini_hochberg_are_statsmodels(seed: int) -> None:
+    """statsmodels comes with StatsForecast (the dev extras): the maintained reference."""
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(seed)
+    p = np.concatenate([rng.uniform(0, 0.02, 5), rng.uniform(0, 1, 26)])  # 31 series
+    np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], rtol=1e-12)
+    np.testing.assert_allclose(
+        benjamini_hochberg(p), multipletests(p, method="fdr_bh")[1], rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize(("t", "df"), [(-1.7, 20), (1.7, 20), (0.0, 5), (-3.2, 300)])
