@@ -266,6 +266,45 @@ def test_report_again_on_several_series_rewrites_their_page_from_the_series_resu
     page.close()
 
 
+def test_the_page_of_a_watch_list_sorts_its_series_and_draws_a_chart_per_series(
+    browser, tmp_path: Path
+) -> None:
+    data = [
+        Loaded(random_walk(seed=s) * (1 + s), "yahoo", source=f"s{s}.csv", name=f"s{s}")
+        for s in range(5)
+    ]
+    models = {m: registry.make(m) for m in ("drift", "ma:3", "auto")}
+    directory = runs.save(
+        Experiment(models, Evaluation(test_days=40)).run_many(data), tmp_path / "panel"
+    )
+    page, errors = _open(browser, directory / "report.html", "report-watch-list.png")
+    assert errors == []
+    overview = pd.read_csv(directory / "overview.csv", float_precision="round_trip")
+    ratio = overview[overview["model"] == "drift"].set_index("series")["MAE/naive"]
+    heads = page.eval_on_selector_all("table.series th", "els => els.map(e => e.textContent)")
+    column = heads.index("drift")
+    read = f"els => els.map(row => [row.dataset.series, Number(row.cells[{column}].dataset.value)])"
+
+    def shown() -> list[tuple[str, float]]:
+        return [tuple(pair) for pair in page.eval_on_selector_all("table.series tbody tr", read)]
+
+    assert dict(shown()) == ratio.to_dict()  # the table says what overview.csv says
+    page.locator("table.series th", has_text="drift").first.click()
+    assert [v for _, v in shown()] == sorted(ratio)  # sorted in the browser, lowest first
+    page.locator("table.series th", has_text="drift").first.click()
+    assert [v for _, v in shown()] == sorted(ratio, reverse=True)
+    histogram, gains = page.eval_on_selector_all(
+        ".chart",
+        "els => els.map(e => [e.querySelectorAll('.mark-rect path').length,"
+        " e.querySelectorAll('.mark-line path').length,"
+        " [...e.querySelectorAll('text')].map(t => t.textContent)])",
+    )
+    assert histogram[0] >= 3 and {"auto", "drift", "ma:3"} <= set(histogram[2])
+    assert gains[1] == 5 * 3  # a line per model in each series' small chart
+    assert {f"s{s}" for s in range(5)} <= set(gains[2])
+    page.close()
+
+
 @pytest.mark.parametrize(
     ("which", "damage"),
     [

@@ -355,7 +355,7 @@ table.scores caption { text-align: left; color: #666; padding-bottom: 6px; }
 table.scores th { cursor: pointer; background: #f2f2f2; }
 table.scores th, table.scores td { padding: 4px 10px; border-bottom: 1px solid #ddd; }
 table.scores td { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.scores td:first-child { text-align: left; }
+table.scores td:first-child, table.scores td.text { text-align: left; }
 .chart { width: 100%; margin: 18px 0; }
 table.facts th { text-align: left; padding-right: 16px; color: #555; }
 pre { background: #f7f7f7; padding: 10px; overflow-x: auto; }
@@ -375,8 +375,9 @@ document.querySelectorAll('.toggles input').forEach(box => box.addEventListener(
   document.querySelectorAll('table.scores tr[data-model]').forEach(row =>
     row.style.opacity = hidden.includes(row.dataset.model) ? 0.35 : 1);
 }));
-document.querySelectorAll('table.scores th').forEach((th, column) =>
+document.querySelectorAll('table.scores th').forEach(th =>
  th.addEventListener('click', () => {
+  const column = th.cellIndex;  // within its own table (a page may have several)
   const body = th.closest('table').tBodies[0];
   const rows = [...body.rows];
   const down = th.dataset.order !== 'up';
