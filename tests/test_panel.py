@@ -147,7 +147,9 @@ def test_utilsforecast_scores_the_file_as_seqcast_does(tmp_path: Path) -> None:
     directory = runs.save(result, tmp_path / "run", report=False)
     frame = pd.read_parquet(directory / "cross_validation.parquet")
     text = pd.read_csv(
-        directory / "cross_validation.csv", parse_dates=["ds", "cutoff"], float_precision="round_trip"
+        directory / "cross_validation.csv",
+        parse_dates=["ds", "cutoff"],
+        float_precision="round_trip",
     )
     pd.testing.assert_frame_equal(frame, text)  # the same table, to the bit
     assert {"drift-lo-80", "drift-hi-80"} <= set(frame.columns)
@@ -167,8 +169,8 @@ def test_compare_over_a_folder_prints_and_saves_the_panel(tmp_path: Path) -> Non
         write_yahoo_csv(random_walk(200, seed=k) * (1 + k), folder / f"{name}.csv")
     (folder / "BAD.csv").write_text("Date,Close\n2020-01-01,abc\n")
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", "--data", str(folder), "--models",
-                                 "naive,drift,auto", "--test-days", "30", "--out", str(out), "-q"])  # fmt: skip
+    args = ["--models", "naive,drift,auto", "--test-days", "30", "-q"]
+    result = runner.invoke(app, ["compare", "--data", str(folder), *args, "--out", str(out)])
     assert result.exit_code == 3, result.output  # a partial list, said as such
     assert result.stderr.count("seqcast: skipped:") == 1 and "BAD.csv" in result.stderr
     assert "Each series, one step ahead" in result.stdout and "auto chose" in result.stdout

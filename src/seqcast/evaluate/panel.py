@@ -36,8 +36,9 @@ def overview(results: dict[str, Result]) -> pd.DataFrame:
     """One row per (series, model, h): the series' scores (OVERVIEW_METRICS; `Holm p` over
     the series' models), the DM p adjusted over the series (`series Holm p`, `series BH p`)
     and what they say (`better`, `worse`: MAE / naive below or above 1 and the Holm p below
-    5%; `better BH`, `worse BH` by Benjamini-Hochberg), whether the model is in the series' 90% model confidence set (`MCS`; empty when none
-    was computed) and, for a selector, what it chose on that series (`chose`)."""
+    5%; `better BH`, `worse BH` by Benjamini-Hochberg), whether the model is in the
+    series' 90% model confidence set (`MCS`; empty when none was computed) and, for a
+    selector, what it chose on that series (`chose`)."""
     rows = [_rows(name, result) for name, result in results.items()]
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_COLUMNS)
     table["series Holm p"] = np.nan

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from seqcast.errors import SeqcastError
-from seqcast.io import plain, read_json, write_file
 from seqcast.evaluate.panel import evaluate_panel
+from seqcast.io import plain, read_json, write_file
 from seqcast.report.html import ReportInput, render
 from seqcast.report.panel import render_panel
 from seqcast.result import Result
