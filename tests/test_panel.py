@@ -168,11 +168,14 @@ def test_compare_over_a_folder_prints_and_saves_the_panel(tmp_path: Path) -> Non
     for k, name in enumerate(["AAA", "BBB", "CCC"]):
         write_yahoo_csv(random_walk(200, seed=k) * (1 + k), folder / f"{name}.csv")
     (folder / "BAD.csv").write_text("Date,Close\n2020-01-01,abc\n")
+    write_yahoo_csv(random_walk(25, seed=7), folder / "SHORT.csv")  # shorter than the test
     out = tmp_path / "cmp"
     args = ["--models", "naive,drift,auto", "--test-days", "30", "-q"]
     result = runner.invoke(app, ["compare", "--data", str(folder), *args, "--out", str(out)])
     assert result.exit_code == 3, result.output  # a partial list, said as such
-    assert result.stderr.count("seqcast: skipped:") == 1 and "BAD.csv" in result.stderr
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("seqcast: skipped:")]
+    assert len(skipped) == 2 and "BAD.csv" in skipped[0]
+    assert "SHORT.csv: 25 rows" in skipped[1] and "at least" in skipped[1]
     assert "Each series, one step ahead" in result.stdout and "auto chose" in result.stdout
     for name in ("AAA", "BBB", "CCC"):
         assert f"│ {name} " in result.stdout

@@ -30,7 +30,7 @@ def plan(
 ) -> tuple[Experiment, list[Loaded], list[str]]:
     """The experiment `settings` describe for `command` ('run' or 'compare'), its data (a
     watch-list: files, directories, globs; each file one series or several) and a line for
-    every file or series that could not be read (the others go on)."""
+    every file or series that could not be read or is too short (the others go on)."""
     model_keys = registry.model_keys()
     known = {*keys(LoadOptions), *model_keys, *keys(Evaluation), *OTHER_KEYS}
     unknown = set(settings) - known
@@ -54,7 +54,11 @@ def plan(
             f" ({', '.join(models)}) reads covariates; name a neural model or leave it out"
         )
     data, skipped = load(settings)
-    return Experiment(models, evaluation, seeds), data, skipped
+    experiment = Experiment(models, evaluation, seeds)
+    if len(data) > 1:  # a watch-list goes on without the series it cannot run on
+        data, refused = experiment.usable(data)
+        skipped = [*skipped, *refused]
+    return experiment, data, skipped
 
 
 def _check_other(settings: dict[str, Any]) -> None:

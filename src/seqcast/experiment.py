@@ -91,6 +91,24 @@ class Experiment:
             raise SeqcastError(f"two series are called the same: {', '.join(names)}")
         return evaluate_panel(dict(zip(names, self._run(data, cluster), strict=True)))
 
+    def usable(self, data: list[Loaded]) -> tuple[list[Loaded], list[str]]:
+        """The series this experiment can run on, and a line for each it cannot (too short
+        for its windows and periods, or ending before --start): a watch-list goes on
+        without them. When none can run, the first one's reason is raised."""
+        runs, calibration_days = self.runs(), self.calibration_days()
+        kept, refused = [], []
+        for d in data:
+            try:
+                start = self.evaluation.start
+                test_days = days_since(d.series, start) if start else self.evaluation.test_days
+                self._check(runs, d.series, d.source, test_days, calibration_days)
+                kept.append(d)
+            except SeqcastError as exc:
+                refused.append(f"{d.name}: {exc}" if d.name not in str(exc) else str(exc))
+        if not kept and refused:
+            raise SeqcastError(refused[0])
+        return kept, refused
+
     def _run(self, data: list[Loaded], cluster: Cluster | None) -> list[Result]:
         evaluation, runs = self.evaluation, self.runs()
         days = [

@@ -41,10 +41,15 @@ def show_panel(panel: Panel, console: Console) -> list[RenderableType]:
         "adjusted over the series; BH: Benjamini-Hochberg); in MCS: in the series' 90% model"
         " confidence set"
     )
-    return [
+    lines: list[RenderableType] = [
         scores_table(panel.summary(1), title, console, PANEL_METRICS),
         series_table(panel, console),
     ]
+    last = int(panel.overview["h"].max())
+    if last > 1:
+        shown = f"{last} days ahead, over {len(panel.results)} series (the same columns)"
+        lines.append(scores_table(panel.summary(last), shown, console, PANEL_METRICS))
+    return lines
 
 
 def series_table(panel: Panel, console: Console) -> Table:
