@@ -94,6 +94,31 @@ def test_each_series_mcs_and_auto_choice_are_its_results(panel: Panel) -> None:
     assert not up.loc["naive", "MCS"] and up.loc["drift", "MCS"]  # naive is beaten there
 
 
+def test_the_terminal_marks_the_series_a_model_significantly_beats_naive_on(
+    panel: Panel,
+) -> None:
+    from rich.console import Console
+
+    from seqcast.report.tables import show_panel
+
+    console = Console(width=200, record=True)
+    for line in show_panel(panel, console):
+        console.print(line)
+    text = console.export_text()
+    column = 1 + _shown_models(panel).index("drift")  # after the series' name
+
+    def drift_cell(series: str) -> str:
+        row = next(line for line in text.splitlines() if line.startswith(f"│ {series} "))
+        return [cell.strip() for cell in row.split("│")[1:-1]][column]
+
+    assert drift_cell("up").endswith("▲")
+    assert all("▲" not in drift_cell(name) for name in ("w0", "w1", "w2"))
+
+
+def _shown_models(panel: Panel) -> list[str]:
+    return [m for m in panel.summary(1).index if m != "naive" and "/" not in m]
+
+
 def test_a_saved_panel_loads_back_as_it_was(panel: Panel, tmp_path: Path) -> None:
     directory = runs.save(panel, tmp_path / "panel", report=False)
     loaded = runs.load_panel(directory)

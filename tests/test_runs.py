@@ -19,7 +19,16 @@ from seqcast.settings import Evaluation
 from .conftest import write_yahoo_csv
 
 FIXTURES = Path(__file__).parent / "fixtures"
-RUN_FILES = {"config.json", "forecasts.csv", "scores.csv", "results.json", "models", "report.html"}
+RUN_FILES = {
+    "config.json",
+    "forecasts.csv",
+    "scores.csv",
+    "results.json",
+    "models",
+    "report.html",
+    "cross_validation.csv",
+    "cross_validation.parquet",  # pyarrow is in the dev extras
+}
 
 
 @pytest.fixture(scope="module")
