@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from seqcast import runs
 from seqcast.cli.app import app
 from seqcast.data.load import Loaded
+from seqcast.errors import SeqcastError
 from seqcast.evaluate.significance import benjamini_hochberg, holm
 from seqcast.experiment import Experiment
 from seqcast.models import registry
@@ -130,6 +131,28 @@ def test_a_saved_panel_loads_back_as_it_was(panel: Panel, tmp_path: Path) -> Non
     saved = json.loads((directory / "results.json").read_text())  # strict JSON
     assert len(saved["overview"]) == len(panel.overview)
     assert {row["MCS"] for row in saved["overview"]} <= {True, False}
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("series,model\nw0,drift\n", "overview.csv: damaged"),
+        (None, "overview.csv: missing"),
+    ],
+)
+def test_a_damaged_overview_is_one_line_naming_it(
+    panel: Panel, tmp_path: Path, content: str | None, said: str
+) -> None:
+    directory = runs.save(panel, tmp_path / "panel", report=False)
+    if content is None:
+        (directory / "overview.csv").unlink()
+    else:
+        (directory / "overview.csv").write_text(content)
+    with pytest.raises(SeqcastError, match=said) as raised:
+        runs.load_panel(directory)
+    assert "\n" not in str(raised.value)
+    with pytest.raises(SeqcastError, match="not a run over several series"):
+        runs.load_panel(directory / "series" / "up")
 
 
 def _mae_by_hand(frame: pd.DataFrame, column: str) -> float:
