@@ -137,6 +137,10 @@ def test_a_saved_panel_loads_back_as_it_was(panel: Panel, tmp_path: Path) -> Non
     ("content", "said"),
     [
         ("series,model\nw0,drift\n", "overview.csv: damaged"),
+        (
+            "series,model,h,better,worse,better BH,worse BH,MCS\nw0,drift,1,yes,no,no,no,\n",
+            "column better holds more than True and False",
+        ),
         (None, "overview.csv: missing"),
     ],
 )

@@ -167,9 +167,12 @@ def read_overview(path: Path) -> pd.DataFrame:
     """overview.csv as it was: the yes/no columns as booleans (MCS empty where none was
     computed), the metrics as floats."""
     overview = read_csv(path, dtype={"series": str, "model": str, "chose": object})
+    flags = ["better", "worse", "better BH", "worse BH"]
     try:
-        flags = ["better", "worse", "better BH", "worse BH"]
-        overview = overview.astype({**dict.fromkeys(flags, bool), "MCS": "boolean"})
+        for flag in flags:  # pandas reads True/False as booleans: anything else is damage
+            if overview[flag].dtype != bool:
+                raise ValueError(f"column {flag} holds more than True and False")
+        overview = overview.astype({"MCS": "boolean"})
         words = ["series", "model", "h", "seeds", *flags, "MCS", "chose"]
         metrics = [c for c in overview if c not in words]
         return overview.astype(dict.fromkeys(metrics, float))
