@@ -3,6 +3,7 @@ and what was read from a file. Tables fit the terminal they are printed on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,7 +65,7 @@ def series_table(panel: Panel, console: Console) -> Table:
     for name, rows in overview.groupby("series", sort=False):
         by_model = rows.set_index("model")
         row = {m: _ratio(by_model.loc[m]) if m in by_model.index else "-" for m in order}
-        members = [m for m in by_model.index[by_model["MCS"].fillna(False).astype(bool)]]
+        members = by_model.index[by_model["MCS"].fillna(False).astype(bool)]
         known = by_model["MCS"].notna().any()
         row["MCS"] = ", ".join(m for m in members if SEPARATOR not in m) if known else "-"
         for m in selectors:
@@ -72,17 +73,27 @@ def series_table(panel: Panel, console: Console) -> Table:
             row[f"{m} chose"] = chose if isinstance(chose, str) else "-"
         cells[str(name)] = row
     title = "Each series, one step ahead: MAE/naive (▲ better, ▼ worse than naive, significantly)"
-    for count in range(len(columns), 0, -1):
-        table = Table(title=title, title_justify="left")
-        table.add_column("series", no_wrap=True)
+
+    def table(count: int) -> Table:
+        shown = Table(title=title, title_justify="left")
+        shown.add_column("series", no_wrap=True)
         for column in columns[:count]:
-            table.add_column(column, justify="left" if column in ("MCS",) else "right")
+            shown.add_column(column, justify="left" if column == "MCS" else "right")
         for name, row in cells.items():
-            table.add_row(name, *(row[c] for c in columns[:count]))
-        width = Measurement.get(console, console.options.update_width(10_000), table).maximum
-        if width <= console.width:
-            break
-    return table
+            shown.add_row(name, *(row[c] for c in columns[:count]))
+        return shown
+
+    return _fitting(table, len(columns), console)
+
+
+def _fitting(table: Callable[[int], Table], count: int, console: Console) -> Table:
+    """`table(k)` with the most columns k <= `count` that fits `console`'s width."""
+    unbounded = console.options.update_width(10_000)  # a table's natural width
+    for k in range(count, 1, -1):
+        made = table(k)
+        if Measurement.get(console, unbounded, made).maximum <= console.width:
+            return made
+    return table(min(count, 1))  # one column, however narrow the terminal
 
 
 def _ratio(row: pd.Series) -> str:
@@ -139,13 +150,7 @@ def scores_table(
     there are several) of each metric, with as many columns as fit `console`'s width."""
     several = bool((summary["seeds"] > 1).any())
     wanted = [c for c in priority if c in summary.columns and (c != "seeds" or several)]
-    for count in range(len(wanted), 0, -1):
-        table = _table(summary, title, wanted[:count])
-        unbounded = console.options.update_width(10_000)  # the table's natural width
-        width = Measurement.get(console, unbounded, table).maximum
-        if width <= console.width:
-            break
-    return table
+    return _fitting(lambda count: _table(summary, title, wanted[:count]), len(wanted), console)
 
 
 def _table(summary: pd.DataFrame, title: str, columns: list[str]) -> Table:
