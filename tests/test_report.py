@@ -302,6 +302,12 @@ def test_the_page_of_a_watch_list_sorts_its_series_and_draws_a_chart_per_series(
     assert histogram[0] >= 3 and {"auto", "drift", "ma:3"} <= set(histogram[2])
     assert gains[1] == 5 * 3  # a line per model in each series' small chart
     assert {f"s{s}" for s in range(5)} <= set(gains[2])
+    swatch = "els => els.map(e => [e.dataset.model, e.nextElementSibling.style.background])"
+    colours = dict(page.eval_on_selector_all(".toggles input", swatch))
+    page.get_by_role("link", name="s3", exact=True).click()
+    page.wait_for_function("window.seqcastReady === true")
+    on_its_page = dict(page.eval_on_selector_all(".toggles input", swatch))
+    assert colours == {m: on_its_page[m] for m in ("drift", "ma:3", "auto")}  # one colour each
     page.close()
 
 

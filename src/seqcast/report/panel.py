@@ -47,7 +47,7 @@ POINTS = 120  # per line of a small chart: enough for its 200 pixels
 def render_panel(panel: Panel | None, folders: dict[str, str], problems: list[str]) -> bytes:
     """The page, as UTF-8 bytes; `panel` holds the series that could be read (None: none)."""
     models = _shown(panel) if panel is not None else []
-    colours = charts.palette(models)
+    colours = _colours(panel, models) if panel is not None else {}
     specs = _specs(panel, models, colours) if panel is not None else []
     links = "".join(
         f'<li><a href="series/{html.escape(folder)}/report.html">{html.escape(name)}</a></li>'
@@ -77,6 +77,13 @@ def _shown(panel: Panel) -> list[str]:
     """The models asked for (not naive, not a selector's candidates), best first."""
     order = panel.summary(1).index
     return [m for m in order if m != "naive" and SEPARATOR not in m]
+
+
+def _colours(panel: Panel, models: list[str]) -> dict[str, str]:
+    """Each model's colour on its series' pages (the palette over a run's columns)."""
+    columns = next(iter(panel.results.values())).settings.get("columns", {})
+    colours = charts.palette(list(dict.fromkeys([charts.TRUTH, *columns, *models])))
+    return {m: colours[m] for m in models}
 
 
 def _pooled_table(panel: Panel) -> str:

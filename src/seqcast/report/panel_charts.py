@@ -60,8 +60,8 @@ def gain_multiples(rows: Rows, colours: dict[str, str], series: list[str]) -> di
     return {
         "$schema": SCHEMA,
         "title": {
-            "text": "Cumulative gain on naive, one step ahead: running sum of |naive error|"
-            " - |model error| (up = better than naive), one chart per series",
+            "text": "Cumulative gain on naive, one step ahead, in price units: running sum of"
+            " |naive error| - |model error| (up = better than naive), one chart per series",
             "anchor": "start",
         },
         "params": [HIDDEN],
@@ -76,7 +76,7 @@ def gain_multiples(rows: Rows, colours: dict[str, str], series: list[str]) -> di
                     "mark": {"type": "line", "strokeWidth": 1.2},
                     "encoding": {
                         "x": {"field": "d", "type": "temporal", "title": None},
-                        "y": {"field": "g", "type": "quantitative", "title": "price units"},
+                        "y": {"field": "g", "type": "quantitative", "title": None},
                         "color": _colour(colours),
                         "opacity": FADE,
                         "tooltip": [
