@@ -133,6 +133,20 @@ def test_a_saved_panel_loads_back_as_it_was(panel: Panel, tmp_path: Path) -> Non
     assert {row["MCS"] for row in saved["overview"]} <= {True, False}
 
 
+def test_report_again_makes_the_same_page_from_the_series_files(
+    panel: Panel, tmp_path: Path
+) -> None:
+    """The page over the series (sets, choices, small charts) is made again from each
+    series' own files, to the byte: no summary file and no refit needed."""
+    directory = runs.save(panel, tmp_path / "panel")
+    made = (directory / "report.html").read_bytes()
+    for name in ("report.html", "results.json", "overview.csv", "summary.csv"):
+        (directory / name).unlink()
+    page, problems = runs.write_report(directory)
+    assert problems == [] and page.read_bytes() == made
+    assert "naive on " in made.decode() and "▲" in made.decode()  # choices and marks shown
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
     [
