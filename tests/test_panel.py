@@ -6,6 +6,7 @@ and the backtest in Nixtla's cross-validation layout in every run directory."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -276,3 +277,14 @@ def test_four_files_of_the_shared_panel(tmp_path: Path) -> None:
     assert stacked.groupby("unique_id").size().to_dict() == dict.fromkeys(names, 250)
     page = (out / "report.html").read_text()
     assert page.count('<tr data-series="') == 4
+
+
+def test_without_pyarrow_the_csv_alone_is_written(
+    panel: Panel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seqcast.runs import nixtla
+
+    frame = nixtla.cross_validation(panel.results)
+    assert set(nixtla.files(frame)) == {"cross_validation.csv", "cross_validation.parquet"}
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    assert set(nixtla.files(frame)) == {"cross_validation.csv"}
