@@ -84,6 +84,8 @@ class GroupedModule(nn.Module):
         real (the rest is padding, given zeros: the loop masks it out of the loss)."""
         template = self._template[0].train(self.training)
         dropouts = [m for m in template.modules() if isinstance(m, Dropout)]
+        # unbind, not p[m]: its backward stacks once instead of G full-size zero tensors
+        weights = [self.stacked[_key(name)].unbind(0) for name in self.names]
         outputs = []
         for member, xm in enumerate(x.unbind(0)):  # xm: (B, L, C)
             count = xm.shape[0] if rows is None else rows[member]
@@ -92,8 +94,8 @@ class GroupedModule(nn.Module):
                 continue
             for dropout in dropouts:
                 dropout.generator = self.generators[member]
-            weights = {name: self.stacked[_key(name)][member] for name in self.names}
-            out = functional_call(template, weights, (xm[:count],)).reshape(count, -1)
+            mine = {name: w[member] for name, w in zip(self.names, weights, strict=True)}
+            out = functional_call(template, mine, (xm[:count],)).reshape(count, -1)
             if count < xm.shape[0]:
                 out = torch.cat([out, out.new_zeros(xm.shape[0] - count, out.shape[1])])
             outputs.append(out)
