@@ -200,7 +200,7 @@ def test_the_registry_makes_presets_and_ensembles() -> None:
 
 
 def test_a_grouped_module_refuses_what_would_tie_members_together() -> None:
-    with pytest.raises(TypeError, match="uses nn.Dropout"):
+    with pytest.raises(TypeError, match=r"uses nn\.Dropout"):
         GroupedModule(lambda: nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.1)), [0], 4, 1, 2)
     with pytest.raises(TypeError, match="persistent buffers"):
         GroupedModule(lambda: nn.Sequential(nn.Linear(4, 2), nn.BatchNorm1d(2)), [0], 4, 1, 2)
