@@ -97,7 +97,6 @@ def test_members_of_every_history_and_seed_end_where_they_would_alone(
     ]
     fit_all(together)
     origins = np.arange(280, 290)
-    values, frame = series.to_numpy(), pd.DataFrame(index=series.index)
     for job in together:
         alone = clone(job.forecaster).fit(job.y)
         grouped = job.forecaster
@@ -108,8 +107,8 @@ def test_members_of_every_history_and_seed_end_where_they_would_alone(
             rtol=1e-5,
         )
         if proto.quantile_levels:
-            a = alone.quantile_paths(values, origins, proto.horizon, frame)[80.0]
-            g = grouped.quantile_paths(values, origins, proto.horizon, frame)[80.0]
+            a = alone.predict_quantiles(series, origins, proto.horizon)[80.0]
+            g = grouped.predict_quantiles(series, origins, proto.horizon)[80.0]
             np.testing.assert_allclose(a, g, rtol=1e-5)
     assert together[0].forecaster.fit_info()["group_members"] == 6
     if settings.get("patience"):  # some stopped before others, and left the group
@@ -142,12 +141,11 @@ def test_quantile_heads_read_no_future_and_survive_saving() -> None:
     series = random_walk(n=260)
     model = DeepForecaster(**SMALL, epochs=2, horizon=3, quantile_levels=(50.0, 90.0))
     model.fit(series.iloc[:-40])
-    values, frame = series.to_numpy(), pd.DataFrame(index=series.index)
     origins = np.arange(len(series) - 40, len(series))
-    bounds = model.quantile_paths(values, origins, 3, frame)
-    changed = values.copy()
-    changed[-20:] *= 3.0
-    moved = model.quantile_paths(changed, origins, 3, frame)
+    bounds = model.predict_quantiles(series, origins, 3)
+    changed = series.copy()
+    changed.iloc[-20:] *= 3.0
+    moved = model.predict_quantiles(changed, origins, 3)
     early = origins <= len(series) - 20  # their windows end before the change
     for level in (50.0, 90.0):
         for side in (0, 1):
@@ -156,7 +154,7 @@ def test_quantile_heads_read_no_future_and_survive_saving() -> None:
     meta, arrays = model.state()
     again = registry.restore(json.loads(json.dumps(plain(meta))), arrays)
     assert np.array_equal(model.predict(series, origins, 3), again.predict(series, origins, 3))
-    restored = again.quantile_paths(values, origins, 3, frame)  # type: ignore[attr-defined]
+    restored = again.predict_quantiles(series, origins, 3)  # type: ignore[attr-defined]
     assert np.array_equal(bounds[90.0][1], restored[90.0][1])
 
 

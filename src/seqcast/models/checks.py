@@ -17,7 +17,15 @@ import pandas as pd
 
 from seqcast.errors import NotFittedError
 from seqcast.io import plain
-from seqcast.models.base import HORIZON_PARAM, SEEDED, TAGS, FitJob, Forecaster, clone
+from seqcast.models.base import (
+    HORIZON_PARAM,
+    QUANTILE_HEADS,
+    SEEDED,
+    TAGS,
+    FitJob,
+    Forecaster,
+    clone,
+)
 
 
 def check_forecaster(forecaster: Forecaster, n: int = 260) -> None:
@@ -56,6 +64,9 @@ def check_tags(forecaster: Forecaster, y: pd.Series) -> None:
     params = forecaster.get_params()
     assert SEEDED not in tags or "seed" in params, "a seeded forecaster takes `seed`"
     assert HORIZON_PARAM not in tags or "horizon" in params, "horizon_param needs `horizon`"
+    assert QUANTILE_HEADS not in tags or "quantile_levels" in params, (
+        "quantile_heads needs `quantile_levels`"
+    )
 
 
 def check_not_fitted(forecaster: Forecaster, y: pd.Series) -> None:

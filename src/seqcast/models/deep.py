@@ -41,12 +41,13 @@ import torch
 from seqcast import progress
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
-from seqcast.models import grouping, shrink, training_data
+from seqcast.models import deep_fit, grouping, shrink
 from seqcast.models.base import (
     CANDIDATE,
     COVARIATES,
     GROUPED,
     HORIZON_PARAM,
+    QUANTILE_HEADS,
     SEEDED,
     STATEFUL,
     FitJob,
@@ -58,7 +59,7 @@ from seqcast.models.deep_settings import ARCHITECTURES, COMMON, Architecture, De
 from seqcast.models.grouped_module import GroupedModule
 from seqcast.models.inputs import Inputs
 from seqcast.models.quantiles import bound_channels, quantiles_for
-from seqcast.models.train import EpochLog, MemberData, TrainConfig, fit_members
+from seqcast.models.train import EpochLog, TrainConfig
 from seqcast.options import check_choices
 
 
@@ -68,7 +69,7 @@ class DeepForecaster(DeepSettings, Forecaster):
     of the horizon out. Scaling and training see only the history given to `fit`;
     `val_days` holds its tail out for early stopping and for the shrinkage weight."""
 
-    TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE})
+    TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE, QUANTILE_HEADS})
     REPORTED = ("w",)
 
     def tags(self) -> frozenset[str]:
@@ -178,8 +179,8 @@ class DeepForecaster(DeepSettings, Forecaster):
             forecaster.check()
             members[id(job)] = forecaster.member_jobs(job)
         every = [m for ms in members.values() for m in ms]
-        for chunk in grouping.plan(every, _chunks):
-            _fit_chunk(chunk)
+        for chunk in grouping.plan(every, deep_fit.chunks):
+            deep_fit.fit_chunk(chunk)
             progress.tell("fitted", count=sum(len(pool) for pool in chunk))
         for job in jobs:
             cast(DeepForecaster, job.forecaster).gather(job, members[id(job)])
@@ -224,22 +225,25 @@ class DeepForecaster(DeepSettings, Forecaster):
         last = np.repeat(values[positions - 1, None], horizon, axis=1)
         return shrink.shrunk(raw, last, self.weight_)
 
-    def quantile_paths(
+    def predict_quantiles(
         self,
-        values: np.ndarray,
-        positions: np.ndarray,
-        horizon: int,
-        features: pd.DataFrame,
+        y: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int = 1,
+        X: pd.DataFrame | None = None,
     ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-        """Each quantile level's (lower, upper) price paths (N, horizon), from the heads
-        (unshrunk: the model's own distribution); reads values before each position only."""
+        """Each quantile level's (lower, upper) price forecasts (origins, horizon) from the
+        heads, as `predict` reads y[:t] only; unshrunk (the model's own distribution), and
+        a crossed pair put in order."""
         if not self.quantile_levels:
-            raise SeqcastError(f"{self.name} has no quantile heads")
+            raise SeqcastError(f"{self.name} has no quantile heads (quantile_levels is empty)")
         self._check_fitted()
-        self._check_history(positions, len(values))
-        prices = self._raw(values, positions, features, horizon)
+        positions = np.asarray(origins, dtype=np.int64)
+        self._check_history(positions, len(y))
+        features = pd.DataFrame(index=y.index) if X is None else X
+        prices = self._raw(np.asarray(y, dtype=float), positions, features, horizon)
         return {
-            level: (prices[lo], prices[hi])
+            level: (np.minimum(prices[lo], prices[hi]), np.maximum(prices[lo], prices[hi]))
             for level, (lo, hi) in bound_channels(self.quantile_levels).items()
         }
 
@@ -304,55 +308,6 @@ class DeepForecaster(DeepSettings, Forecaster):
         self.history_ = [EpochLog(**log) for log in meta["history"]]
         self.fit_info_ = dict(meta.get("fit", {}))
         self.is_fitted_ = True
-
-
-def _fit_chunk(pools: grouping.Chunk) -> None:
-    """Train one network member per pool of jobs, each job keeping its own scales."""
-    head = cast(DeepForecaster, pools[0][0].forecaster)
-    prepared: dict[int, tuple[Inputs, MemberData]] = {}
-    for job in (job for pool in pools for job in pool):  # seeds of one history share these
-        if id(job.y) not in prepared:
-            inputs, windows = training_data.prepare(head, job.y, job.X)
-            prepared[id(job.y)] = inputs, _cumulative(windows, inputs.transform.kind)
-    data = [training_data.together([prepared[id(job.y)][1] for job in pool]) for pool in pools]
-    channels = next(iter(prepared.values()))[0].channels
-    seeds = [cast(DeepForecaster, pool[0].forecaster).seed for pool in pools]
-    histories, finals = fit_members(head.network(seeds, channels), data, head.train_config())
-    group = {"group_members": len(pools), "threads": torch.get_num_threads()}
-    for pool, history, final in zip(pools, histories, finals, strict=True):
-        for job in pool:
-            forecaster = cast(DeepForecaster, job.forecaster)
-            forecaster.inputs_ = prepared[id(job.y)][0]
-            forecaster.networks_ = [final]
-            forecaster.history_ = history
-            forecaster.fit_info_ = group | ({"pooled_series": len(pool)} if len(pool) > 1 else {})
-
-
-def _cumulative(data: MemberData, kind: str) -> MemberData:
-    """Targets as the change from the last known price (log returns summed over the days
-    ahead); other transforms as they are (see the module's docstring)."""
-    if kind != "log_return":
-        return data
-    validation = data.validation
-    if validation is not None:
-        validation = (validation[0], np.cumsum(validation[1], axis=1))
-    return MemberData(data.X, np.cumsum(data.y, axis=1), validation)
-
-
-def _chunks(pools: list[grouping.Pool]) -> list[grouping.Chunk]:
-    """As many pools at once as fit in half the free memory: each member's weights (held
-    four times: value, gradient, two optimizer moments), a guess of its activations, and
-    its windows."""
-    head = cast(DeepForecaster, pools[0][0].forecaster)
-    channels = 1 + len(head.features) + ("weekday" in head.features)
-    probe = head.network([0], channels)
-    weights = sum(p.numel() for p in probe.parameters())
-    batch = head.resolved()["batch_size"]
-    activations = 64 * batch * head.window * channels + 8 * batch * probe.outputs
-    rows = max(sum(len(job.y) for job in pool) for pool in pools)
-    one = 4 * (4 * weights + activations + head.window * channels * rows)
-    size = max(1, min(grouping.MAX_MEMBERS, grouping.available_memory() // 2 // one))
-    return [pools[i : i + size] for i in range(0, len(pools), size)]
 
 
 def build(name: str, settings: dict[str, Any]) -> DeepForecaster:
