@@ -234,3 +234,23 @@ def test_compare_with_dlinear_writes_a_report(price_csv: Path, tmp_path: Path) -
     bad = CliRunner().invoke(app, [*args[:-3], "--kernel", "40", "--out", str(tmp_path / "no")])
     assert bad.exit_code == 2 and "use --window 40 or more" in bad.output
     assert "Traceback" not in bad.output and not (tmp_path / "no").exists()
+
+
+def test_dlinear_is_tuned_through_its_own_space(tmp_path: Path) -> None:
+    from seqcast.data.load import read_prices
+    from seqcast.io import read_toml
+    from seqcast.options import Dimension
+    from seqcast.tune.search import Folds
+    from seqcast.tune.tuning import Tuning
+
+    from .conftest import write_yahoo_csv
+
+    fixed = {"window": 20, "epochs": 2, "val_days": 40}
+    space = {k: Dimension(k, choices=(v,)) for k, v in fixed.items()}
+    space["kernel"] = Dimension("kernel", choices=(3, 5))
+    data = read_prices(write_yahoo_csv(random_walk(330, seed=3), tmp_path / "p.csv"))
+    tuning = Tuning("dlinear", trials=2, space=space, folds=Folds(2, 40, 30), seeds=(0,))
+    tuning.run(data, tmp_path / "t", report=False)
+    best = read_toml(tmp_path / "t" / "best.toml")
+    assert best["model"] == "dlinear" and best["kernel"] in (3, 5)
+    assert isinstance(registry.make(str(tmp_path / "t" / "best.toml")), DeepForecaster)
