@@ -99,3 +99,17 @@ def test_a_run_with_heads_saves_and_replays_its_intervals(tmp_path: Path) -> Non
     loaded = runs.load(directory)
     pd.testing.assert_frame_equal(loaded.table, result.table)
     pd.testing.assert_frame_equal(loaded.next_days, result.next_days)
+
+
+def test_serve_says_it_does_not_compute_the_heads_intervals(tmp_path: Path) -> None:
+    from seqcast.serve.forecast import check_request
+    from seqcast.serve.served import load
+
+    evaluation = Evaluation(test_days=30, levels=(80.0,), intervals="quantile", calibration_days=60)
+    model = registry.make("dlinear", _small())
+    data = Loaded(random_walk(n=330), "yahoo", source="generated")
+    directory = runs.save(Experiment({"dlinear": model}, evaluation).run(data), tmp_path / "r")
+    served = load("r", directory)
+    assert check_request(served, None, None, None)[1] == []  # no levels asked: none given
+    with pytest.raises(SeqcastError, match="come from quantile heads"):
+        check_request(served, None, [80.0], None)
