@@ -176,6 +176,7 @@ def test_the_pinball_loss_of_the_median_is_half_the_absolute_error() -> None:
         ({"val_days": 2, "horizon": 5, "shrink": False}, "use --val-days 5 or more, or 0"),
         ({"val_days": 20, "shrink": True}, "use --val-days 30 or more, or --no-shrink"),
         ({"transform": "pct_change", "quantile_levels": (80.0,)}, "quantile heads need"),
+        ({"quantile_levels": (0.8,)}, "quantile level 0.8: a percentage from 1 to 100"),
         ({"epochs": 0}, "--epochs 0: at least 1"),
         ({"optimizer": "lbfgs"}, "--optimizer 'lbfgs': choose one of"),
         ({"learning_rate": -1.0}, "--lr -1: the learning rate must be above 0"),

@@ -159,6 +159,9 @@ class DeepForecaster(DeepSettings, Forecaster):
                 f"--val-days {s['val_days']}: shrinkage toward naive chooses its weight on the"
                 " validation tail; use --val-days 30 or more, or --no-shrink"
             )
+        for level in self.quantile_levels:
+            if not 1 <= level < 100:
+                raise SeqcastError(f"quantile level {level:g}: a percentage from 1 to 100, e.g. 80")
         if self.quantile_levels and s["transform"] == "pct_change":
             raise SeqcastError(
                 "quantile heads need --transform log_return or price (compounded daily"
