@@ -24,6 +24,7 @@ from seqcast.models.deep import DeepForecaster
 from seqcast.models.deep_settings import ARCHITECTURES, Architecture
 from seqcast.models.grouped_module import Dropout, GroupedModule
 from seqcast.models.quantiles import PinballLoss, quantiles_for
+from seqcast.vocabulary import quantile_columns
 
 from .conftest import random_walk
 
@@ -115,12 +116,15 @@ def test_members_of_every_history_and_seed_end_where_they_would_alone(
         assert len({len(job.forecaster.history_) for job in together}) > 1
 
 
-@pytest.mark.parametrize("refit_every", [None, 10])
-def test_changing_the_future_moves_no_earlier_forecast(refit_every: int | None) -> None:
+@pytest.mark.parametrize(("refit_every", "levels"), [(None, ()), (10, ()), (10, (80.0,))])
+def test_changing_the_future_moves_no_earlier_forecast(
+    refit_every: int | None, levels: tuple[float, ...]
+) -> None:
     series, test_days, cutoff = random_walk(n=260), 40, 15
 
     def run(prices: pd.Series) -> pd.DataFrame:
         model = DeepForecaster(**SMALL, epochs=2, horizon=3, features=("log_range",))
+        model.set_params(quantile_levels=levels)
         close = prices.to_numpy()
         frame = pd.DataFrame({"high": close * 1.01, "low": close * 0.98}, index=prices.index)
         models = {"m": model, "naive": NaiveForecaster()}
@@ -132,7 +136,8 @@ def test_changing_the_future_moves_no_earlier_forecast(refit_every: int | None) 
     before, after = run(series), run(changed)
     unchanged = before["cutoff"] < first_changed
     assert (before["date"][unchanged] >= first_changed).any()
-    columns = ["cutoff", "date", "h", "m"]
+    columns = ["cutoff", "date", "h", "m", *(c for lv in levels for c in quantile_columns("m", lv))]
+    assert set(columns) <= set(before.columns)  # the heads' bounds are in the table
     pd.testing.assert_frame_equal(before[columns][unchanged], after[columns][unchanged])
     assert not np.allclose(before["m"][~unchanged], after["m"][~unchanged])  # it can fail
 
