@@ -134,14 +134,22 @@ class DeepForecaster(DeepSettings, Forecaster):
         return GroupedModule(build, seeds, self.window, channels, self.horizon * per_step)
 
     def check(self) -> None:
+        """Refuse impossible settings, one line each, before any training: the family's,
+        then the architecture's own (its `check`)."""
         check_choices(self)
-        architecture, s = self.architecture, self.resolved()
         check_names(tuple(self.features))
-        if self.features and not architecture.covariates:
+        if self.features and not self.architecture.covariates:
             raise SeqcastError(f"{self.model} reads the price alone; leave out --features")
         for key, least in (("window", 1), ("ensemble", 1), ("horizon", 1)):
             if getattr(self, key) < least:
                 raise SeqcastError(f"--{key} {getattr(self, key)}: at least {least}")
+        self._check_training()
+        self._check_heads()
+        module = importlib.import_module(self.architecture.module)
+        module.check(self.window, self.horizon, self.options())
+
+    def _check_training(self) -> None:
+        s = self.resolved()
         for key, least in (("epochs", 1), ("batch_size", 1), ("val_days", 0), ("patience", 0)):
             value = s[key] if key != "patience" else (self.patience or 0)
             if value < least:
@@ -159,17 +167,16 @@ class DeepForecaster(DeepSettings, Forecaster):
                 f"--val-days {s['val_days']}: shrinkage toward naive chooses its weight on the"
                 " validation tail; use --val-days 30 or more, or --no-shrink"
             )
+
+    def _check_heads(self) -> None:
         for level in self.quantile_levels:
             if not 1 <= level < 100:
                 raise SeqcastError(f"quantile level {level:g}: a percentage from 1 to 100, e.g. 80")
-        if self.quantile_levels and s["transform"] == "pct_change":
+        if self.quantile_levels and self.resolved()["transform"] == "pct_change":
             raise SeqcastError(
                 "quantile heads need --transform log_return or price (compounded daily"
                 " quantiles of pct_change are not the price's quantiles)"
             )
-        importlib.import_module(architecture.module).check(
-            self.window, self.horizon, self.options()
-        )
 
     @classmethod
     def fit_many(cls, jobs: Sequence[FitJob]) -> None:
