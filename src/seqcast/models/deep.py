@@ -16,9 +16,14 @@ The plug-in contract for an architecture (a module named in deep_settings.ARCHIT
 
 `options` are the settings its ARCHITECTURES line names, resolved (explicit, else the
 preset's). Channel 0 of x is the scaled target (daily scaled log returns by default), the
-others the scaled covariates. Use `grouped_module.Dropout`, never `nn.Dropout`; keep no
-persistent buffers (grouped_module refuses both: members would share them). Initialise in
-`__init__` from the global stream (GroupedModule seeds it per member).
+others the scaled covariates (`covariates=False` on the line refuses --features instead).
+`outputs_per_step` is 1, or with quantile heads the number of quantiles (the median first).
+Use `grouped_module.Dropout`, never `nn.Dropout`; keep no persistent buffers (GroupedModule
+refuses both: members would share them). Initialise in `__init__` from the global stream
+(GroupedModule seeds it per member, inside fork_rng). Adding one: the module, its
+ARCHITECTURES line (module, help, option names, preset, tuning space), a field in
+DeepSettings for each new option, and an example in tests/test_checks.py's EXAMPLES; the
+registry's names and --help follow from the line.
 
 What the network's outputs mean: with the `log_return` transform, day k's output is the
 scaled log change from the last known price to day k (the cumulative sum of the daily
