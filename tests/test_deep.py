@@ -24,7 +24,7 @@ from seqcast.models.deep import DeepForecaster
 from seqcast.models.deep_settings import ARCHITECTURES, Architecture
 from seqcast.models.grouped_module import Dropout, GroupedModule
 from seqcast.models.quantiles import PinballLoss, quantiles_for
-from seqcast.vocabulary import quantile_columns
+from seqcast.vocabulary import number, quantile_columns
 
 from .conftest import random_walk
 
@@ -163,6 +163,19 @@ def test_quantile_heads_read_no_future_and_survive_saving() -> None:
     assert np.array_equal(bounds[90.0][1], restored[90.0][1])
 
 
+def test_quantile_heads_learn_the_spread_of_a_random_walk() -> None:
+    y = random_walk(n=900, seed=4)
+    model = DeepForecaster(window=20, kernel=5, horizon=3, epochs=10, learning_rate=0.01)
+    model.set_params(val_days=60, patience=0, shrink=False, quantile_levels=(80.0,))
+    model.fit(y.iloc[:700])
+    origins = np.arange(700, 897)
+    lo, hi = model.predict_quantiles(y, origins, 3)[80.0]
+    truth = np.stack([y.to_numpy()[t : t + 3] for t in origins])
+    cover = ((lo <= truth) & (truth <= hi)).mean(axis=0)
+    assert ((cover >= 0.7) & (cover <= 0.9)).all()  # measured: 0.79, 0.76, 0.78 out of sample
+    assert (hi[:, 2] - lo[:, 2] > hi[:, 0] - lo[:, 0]).mean() > 0.9  # wider further ahead
+
+
 def test_the_pinball_loss_of_the_median_is_half_the_absolute_error() -> None:
     target = torch.tensor([[1.0, -2.0]])
     predicted = torch.tensor([[0.0, 0.0]])
@@ -237,6 +250,14 @@ def test_compare_with_dlinear_writes_a_report(price_csv: Path, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "dlinear" in result.output and "naive forecast" in result.output
     assert (tmp_path / "cmp" / "report.html").is_file()
+    run = ["run", "--data", str(price_csv), "--model", "dlinear", *args[5:-3], "-q"]
+    ran = CliRunner().invoke(app, [*run, "--runs-dir", str(tmp_path / "runs"), "--name", "d"])
+    assert ran.exit_code == 0, ran.output
+    again = CliRunner().invoke(app, ["predict", "--run", str(tmp_path / "runs" / "d")])
+    assert again.exit_code == 0, again.output
+    saved = json.loads((tmp_path / "runs" / "d" / "results.json").read_text())
+    mae = next(row["MAE"] for row in saved["summary"] if row["model"] == "dlinear")
+    assert number(mae) in again.output  # the saved model forecasts the test days again
     bad = CliRunner().invoke(app, [*args[:-3], "--kernel", "40", "--out", str(tmp_path / "no")])
     assert bad.exit_code == 2 and "use --window 40 or more" in bad.output
     assert "Traceback" not in bad.output and not (tmp_path / "no").exists()
