@@ -113,3 +113,18 @@ def test_serve_says_it_does_not_compute_the_heads_intervals(tmp_path: Path) -> N
     assert check_request(served, None, None, None)[1] == []  # no levels asked: none given
     with pytest.raises(SeqcastError, match="come from quantile heads"):
         check_request(served, None, [80.0], None)
+
+
+def test_the_cli_refuses_quantile_intervals_of_a_recursive_model(
+    price_csv: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from seqcast.cli.app import app
+
+    args = ["run", "--data", str(price_csv), "--model", "gru", "--window", "10", "--levels", "80"]
+    args += ["--intervals", "quantile", "--runs-dir", str(tmp_path / "runs"), "-q"]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2
+    assert "--intervals quantile: gru has no quantile heads" in refused.output
+    assert "Traceback" not in refused.output and not (tmp_path / "runs").exists()
