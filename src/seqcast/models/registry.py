@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqcast.errors import SeqcastError
+from seqcast.models.deep_settings import ARCHITECTURES
+from seqcast.models.deep_settings import DEFAULT as DEEP_DEFAULT
 from seqcast.options import keys, pick, typed
 
 if TYPE_CHECKING:  # the table itself stays light: `seqcast --help` reads it
@@ -89,6 +91,18 @@ BUILTIN = (
         panel="Model and training",
         space="seqcast.tune.space:default_space",
         default="gru",
+    ),
+    Family(
+        "deep",
+        "seqcast.models.deep",
+        rf"({'|'.join(ARCHITECTURES)})(\*\d+)?",
+        f"{', '.join(ARCHITECTURES)} (direct: the whole horizon from one window;"
+        f" {DEEP_DEFAULT}*K: a K-seed ensemble)",
+        ("DeepForecaster",),
+        settings="seqcast.models.deep_settings:DeepSettings",
+        panel="Direct deep networks",
+        space="seqcast.models.deep_settings:space",
+        default="dlinear",
     ),
     Family(
         "statistical",
