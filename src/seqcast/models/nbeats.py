@@ -1,0 +1,184 @@
+"""N-BEATS (Oreshkin et al., 2019): stacks of fully connected blocks with doubly residual
+links, forecasting all H days at once from one window.
+
+Each block reads what earlier blocks left unexplained of the window (the residual), runs an
+MLP, and projects it onto two bases: a backcast (subtracted from the residual) and a forecast
+(added to the total). Generic stacks learn their bases (a linear layer); interpretable stacks
+fix them: a trend stack's forecasts are polynomials of degree p in t = [0, 1, ..., H-1] / H,
+a seasonality stack's are Fourier series with harmonics 1 .. H/2 - 1 over the horizon. Blocks
+of an interpretable stack share their weights, as in the paper.
+
+forward(x: (B, L, C)) -> (B, H, Q): channel 0 is the target (the residual the blocks share);
+channels 1.. are past covariates, flattened beside each block's input (the NBEATSx way) and
+never subtracted. Q outputs per day (1, or one per quantile of a quantile head).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from seqcast.errors import SeqcastError
+from seqcast.options import name_list, option
+
+STACK_KINDS = ("generic", "trend", "seasonality")
+
+
+@dataclass(eq=False)
+class NBeatsOptions:
+    """The network's shape. The preset (3 generic stacks of 1 block, 2 layers of 128) is
+    the paper's generic design cut to what 2 CPU cores train in seconds: the paper's 30
+    stacks of 4 layers of 512 units fit M4's 100,000 series, not one price file."""
+
+    nbeats_stacks: tuple[str, ...] = option(
+        ("generic", "generic", "generic"),
+        "N-BEATS stacks, in order: generic (learnt basis), trend (polynomial), seasonality"
+        " (Fourier); 'trend,seasonality' is the paper's interpretable model.",
+        parse=name_list,
+    )
+    nbeats_blocks: int = option(1, "N-BEATS blocks per stack.")
+    nbeats_layers: int = option(2, "Fully connected layers in each N-BEATS block.")
+    nbeats_units: int = option(128, "Units of each N-BEATS layer.")
+    nbeats_degree: int = option(2, "Degree of a trend stack's polynomials (the paper: 2-4).")
+
+    def check_nbeats(self) -> None:
+        """One line per bad option, naming it and the smallest value that works."""
+        for kind in self.nbeats_stacks:
+            if kind not in STACK_KINDS:
+                raise SeqcastError(
+                    f"--nbeats-stacks '{kind}': each stack is one of {', '.join(STACK_KINDS)}"
+                )
+        if not self.nbeats_stacks:
+            raise SeqcastError("--nbeats-stacks is empty: give at least 1 stack, e.g. generic")
+        for flag, value in (
+            ("--nbeats-blocks", self.nbeats_blocks),
+            ("--nbeats-layers", self.nbeats_layers),
+            ("--nbeats-units", self.nbeats_units),
+        ):
+            if value < 1:
+                raise SeqcastError(f"{flag} {value}: at least 1")
+        if self.nbeats_degree < 0:
+            raise SeqcastError(f"--nbeats-degree {self.nbeats_degree}: at least 0 (a level)")
+
+
+def mlp(inputs: int, layers: int, units: int) -> nn.Sequential:
+    """`layers` fully connected ReLU layers of `units` (a block's body)."""
+    body: list[nn.Module] = []
+    for _ in range(layers):
+        body += [nn.Linear(inputs, units), nn.ReLU()]
+        inputs = units
+    return nn.Sequential(*body)
+
+
+def trend_basis(degree: int, steps: int) -> Tensor:
+    """(degree + 1, steps): row i is t**i, t = [0, 1, ..., steps-1] / steps."""
+    t = torch.arange(steps, dtype=torch.float32) / steps
+    return torch.stack([t**i for i in range(degree + 1)])
+
+
+def harmonics(horizon: int) -> int:
+    """The paper's harmonics of a seasonality stack: 1 .. H/2 - 1 (none for H < 4)."""
+    return max(horizon // 2 - 1, 0)
+
+
+def seasonality_basis(horizon: int, steps: int, start: int) -> Tensor:
+    """(1 + 2K, steps): a constant, then cos and sin of harmonic k = 1..K of the horizon, at
+    days start .. start + steps - 1 measured in horizons (the window's days are negative, so
+    a pattern the backcast finds carries on into the forecast)."""
+    t = torch.arange(start, start + steps, dtype=torch.float32) / horizon
+    rows = [torch.ones(steps)]
+    for k in range(1, harmonics(horizon) + 1):
+        rows += [torch.cos(2 * math.pi * k * t), torch.sin(2 * math.pi * k * t)]
+    return torch.stack(rows)
+
+
+class Block(nn.Module):
+    """One N-BEATS block: an MLP on (residual, covariates), then a backcast of the window and
+    a forecast of the horizon. `basis` None: generic (learnt linear bases)."""
+
+    def __init__(
+        self,
+        inputs: int,
+        window: int,
+        horizon: int,
+        outputs: int,
+        options: NBeatsOptions,
+        bases: tuple[Tensor, Tensor] | None,
+    ):
+        super().__init__()
+        self.body = mlp(inputs, options.nbeats_layers, options.nbeats_units)
+        self.horizon, self.outputs = horizon, outputs
+        if bases is None:  # generic: theta -> basis folded into one linear layer each way
+            self.backcast = nn.Linear(options.nbeats_units, window)
+            self.forecast = nn.Linear(options.nbeats_units, horizon * outputs)
+            self.basis_b: Tensor | None = None
+            self.basis_f: Tensor | None = None
+        else:  # expansion coefficients onto fixed bases (no bias: the basis is the output)
+            basis_b, basis_f = bases
+            self.backcast = nn.Linear(options.nbeats_units, len(basis_b), bias=False)
+            self.forecast = nn.Linear(options.nbeats_units, len(basis_f) * outputs, bias=False)
+            self.register_buffer("basis_b", basis_b, persistent=False)
+            self.register_buffer("basis_f", basis_f, persistent=False)
+
+    def forward(self, residual: Tensor, extra: Tensor) -> tuple[Tensor, Tensor]:
+        """(B, L), (B, E) -> backcast (B, L), forecast (B, H, Q)."""
+        h = self.body(torch.cat([residual, extra], dim=1))
+        theta_b, theta_f = self.backcast(h), self.forecast(h)
+        if self.basis_b is None or self.basis_f is None:
+            return theta_b, theta_f.view(-1, self.horizon, self.outputs)
+        theta_f = theta_f.view(-1, self.outputs, len(self.basis_f))  # (B, Q, P)
+        return theta_b @ self.basis_b, (theta_f @ self.basis_f).transpose(1, 2)
+
+
+class NBeats(nn.Module):
+    """N-BEATS on a window of `window` days with `channels` inputs (the target first),
+    giving `outputs` values for each of `horizon` days."""
+
+    def __init__(
+        self, options: NBeatsOptions, window: int, horizon: int, channels: int = 1, outputs: int = 1
+    ):
+        super().__init__()
+        options.check_nbeats()
+        inputs = window * channels  # the residual window plus the flattened covariates
+        self.stacks = nn.ModuleList()
+        self.repeats: list[int] = []  # how often each stack applies its block(s)
+        for kind in options.nbeats_stacks:
+            bases = _bases(kind, options.nbeats_degree, window, horizon)
+            if bases is None:
+                count, repeats = options.nbeats_blocks, 1
+            else:  # one block's weights, applied nbeats_blocks times (the paper's sharing)
+                count, repeats = 1, options.nbeats_blocks
+            blocks = [Block(inputs, window, horizon, outputs, options, bases) for _ in range(count)]
+            self.stacks.append(nn.ModuleList(blocks))
+            self.repeats.append(repeats)
+        self.kinds = tuple(options.nbeats_stacks)
+
+    def parts(self, x: Tensor) -> list[Tensor]:
+        """Each stack's share of the forecast, [(B, H, Q)] in stack order (the interpretable
+        model's trend and seasonality)."""
+        residual, extra = x[..., 0], x[..., 1:].flatten(1)  # (B, L), (B, L * (C - 1))
+        shares = []
+        for stack, repeats in zip(self.stacks, self.repeats, strict=True):
+            share = torch.zeros(())
+            for block in [b for b in stack for _ in range(repeats)]:
+                backcast, forecast = block(residual, extra)
+                residual = residual - backcast
+                share = share + forecast
+            shares.append(share)
+        return shares
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, L, C) -> (B, H, Q)."""
+        return torch.stack(self.parts(x)).sum(0)
+
+
+def _bases(kind: str, degree: int, window: int, horizon: int) -> tuple[Tensor, Tensor] | None:
+    """The fixed (backcast, forecast) bases of an interpretable stack; None for generic."""
+    if kind == "trend":
+        return trend_basis(degree, window), trend_basis(degree, horizon)
+    if kind == "seasonality":
+        return seasonality_basis(horizon, window, -window), seasonality_basis(horizon, horizon, 0)
+    return None
