@@ -143,31 +143,25 @@ class NBeats(nn.Module):
         super().__init__()
         options.check_nbeats()
         inputs = window * channels  # the residual window plus the flattened covariates
-        self.stacks = nn.ModuleList()
-        self.repeats: list[int] = []  # how often each stack applies its block(s)
-        for kind in options.nbeats_stacks:
+        self.blocks = nn.ModuleList()
+        self.order: list[tuple[int, int]] = []  # (stack, block) in the order they apply
+        for stack, kind in enumerate(options.nbeats_stacks):
             bases = _bases(kind, options.nbeats_degree, window, horizon)
-            if bases is None:
-                count, repeats = options.nbeats_blocks, 1
-            else:  # one block's weights, applied nbeats_blocks times (the paper's sharing)
-                count, repeats = 1, options.nbeats_blocks
-            blocks = [Block(inputs, window, horizon, outputs, options, bases) for _ in range(count)]
-            self.stacks.append(nn.ModuleList(blocks))
-            self.repeats.append(repeats)
+            for repeat in range(options.nbeats_blocks):
+                if bases is None or repeat == 0:  # an interpretable stack shares one block
+                    self.blocks.append(Block(inputs, window, horizon, outputs, options, bases))
+                self.order.append((stack, len(self.blocks) - 1))
         self.kinds = tuple(options.nbeats_stacks)
 
     def parts(self, x: Tensor) -> list[Tensor]:
         """Each stack's share of the forecast, [(B, H, Q)] in stack order (the interpretable
         model's trend and seasonality)."""
         residual, extra = x[..., 0], x[..., 1:].flatten(1)  # (B, L), (B, L * (C - 1))
-        shares = []
-        for stack, repeats in zip(self.stacks, self.repeats, strict=True):
-            share = torch.zeros(())
-            for block in [b for b in stack for _ in range(repeats)]:
-                backcast, forecast = block(residual, extra)
-                residual = residual - backcast
-                share = share + forecast
-            shares.append(share)
+        shares = [torch.zeros(()) for _ in self.kinds]
+        for stack, block in self.order:
+            backcast, forecast = self.blocks[block](residual, extra)
+            residual = residual - backcast
+            shares[stack] = shares[stack] + forecast
         return shares
 
     def forward(self, x: Tensor) -> Tensor:

@@ -33,7 +33,9 @@ def int_list(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise SeqcastError(f"'{text}': give whole numbers separated by commas, e.g. 4,2,1") from None
+        raise SeqcastError(
+            f"'{text}': give whole numbers separated by commas, e.g. 4,2,1"
+        ) from None
 
 
 @dataclass(eq=False)
@@ -142,7 +144,9 @@ class Block(nn.Module):
         """(B, L), (B, E) -> backcast (B, L), forecast (B, H, Q)."""
         theta = self.theta(self.body(torch.cat([pool(residual, self.kernel), extra], dim=1)))
         backcast = interpolate(theta[:, : self.knots_b], self.window)
-        knots = theta[:, self.knots_b :].reshape(-1, self.knots_f)  # (B * Q, K): each output its own knots
+        knots = theta[:, self.knots_b :].reshape(
+            -1, self.knots_f
+        )  # (B * Q, K): each output its own knots
         forecast = interpolate(knots, self.horizon).view(-1, self.outputs, self.horizon)
         return backcast, forecast.transpose(1, 2)
 
@@ -157,25 +161,22 @@ class NHits(nn.Module):
         super().__init__()
         options.check_nhits(window, horizon)
         covariates = window * (channels - 1)
-        self.stacks = nn.ModuleList(
-            nn.ModuleList(
-                Block(window, horizon, covariates, outputs, kernel, r, options)
-                for _ in range(options.nhits_blocks)
-            )
-            for kernel, r in zip(options.nhits_pooling, options.downsample(horizon), strict=True)
-        )
+        self.blocks = nn.ModuleList()
+        self.stack_of: list[int] = []  # each block's stack
+        spacing = options.downsample(horizon)
+        for stack, (kernel, r) in enumerate(zip(options.nhits_pooling, spacing, strict=True)):
+            for _ in range(options.nhits_blocks):
+                self.blocks.append(Block(window, horizon, covariates, outputs, kernel, r, options))
+                self.stack_of.append(stack)
 
     def parts(self, x: Tensor) -> list[Tensor]:
         """Each stack's share of the forecast, [(B, H, Q)], coarsest first."""
         residual, extra = x[..., 0], x[..., 1:].flatten(1)
-        shares = []
-        for stack in self.stacks:
-            share = torch.zeros(())
-            for block in stack:
-                backcast, forecast = block(residual, extra)
-                residual = residual - backcast
-                share = share + forecast
-            shares.append(share)
+        shares = [torch.zeros(()) for _ in range(self.stack_of[-1] + 1)]
+        for stack, block in zip(self.stack_of, self.blocks, strict=True):
+            backcast, forecast = block(residual, extra)
+            residual = residual - backcast
+            shares[stack] = shares[stack] + forecast
         return shares
 
     def forward(self, x: Tensor) -> Tensor:

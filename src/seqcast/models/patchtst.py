@@ -126,7 +126,9 @@ class PatchTst(nn.Module):
         self.position = nn.Parameter(torch.empty(self.count, width).uniform_(-0.02, 0.02))
         self.layers = nn.Sequential(
             *(
-                EncoderLayer(width, options.patchtst_heads, options.patchtst_ff, options.patchtst_dropout)
+                EncoderLayer(
+                    width, options.patchtst_heads, options.patchtst_ff, options.patchtst_dropout
+                )
                 for _ in range(options.patchtst_layers)
             )
         )

@@ -14,6 +14,7 @@ input channel of the first convolution.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -68,7 +69,7 @@ class CausalConv(nn.Module):
         conv = nn.Conv1d(inputs, outputs, kernel)  # PyTorch's initialisation, then split
         self.v = nn.Parameter(conv.weight.detach().clone())  # (out, in, k)
         self.g = nn.Parameter(conv.weight.detach().norm(dim=(1, 2), keepdim=True))
-        self.bias = nn.Parameter(conv.bias.detach().clone())
+        self.bias = nn.Parameter(cast(Tensor, conv.bias).detach().clone())
         self.padding = (kernel - 1) * dilation  # on the left only: no day reads a later one
         self.dilation = dilation
 
@@ -126,4 +127,3 @@ class Tcn(nn.Module):
         """(B, L, C) -> (B, H, Q), from the last day's features."""
         last = self.features(x)[:, -1]  # (B, F)
         return self.head(last).view(-1, self.horizon, self.outputs)
-
