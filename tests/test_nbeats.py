@@ -8,13 +8,7 @@ import pytest
 import torch
 
 from seqcast.errors import SeqcastError
-from seqcast.models.nbeats import (
-    NBeats,
-    NBeatsOptions,
-    harmonics,
-    seasonality_basis,
-    trend_basis,
-)
+from seqcast.models.nbeats import Network, check, harmonics, seasonality_basis, trend_basis
 
 SMALL = {"nbeats_layers": 2, "nbeats_units": 16}
 
@@ -23,7 +17,7 @@ SMALL = {"nbeats_layers": 2, "nbeats_units": 16}
 @pytest.mark.parametrize(("horizon", "channels", "outputs"), [(1, 1, 1), (7, 3, 1), (5, 1, 3)])
 def test_every_day_of_the_horizon_at_once(stacks, horizon, channels, outputs):
     torch.manual_seed(0)
-    net = NBeats(NBeatsOptions(nbeats_stacks=stacks, **SMALL), 20, horizon, channels, outputs)
+    net = Network(20, horizon, outputs, channels, nbeats_stacks=stacks, **SMALL)
     assert net(torch.randn(4, 20, channels)).shape == (4, horizon, outputs)
 
 
@@ -53,8 +47,7 @@ def _residual_off_span(values: np.ndarray, basis: np.ndarray) -> float:
 
 def test_interpretable_stacks_forecast_in_their_bases():
     torch.manual_seed(1)
-    options = NBeatsOptions(nbeats_stacks=("trend", "seasonality"), nbeats_degree=2, **SMALL)
-    net = NBeats(options, 30, 10, 1, 2)
+    net = Network(30, 10, 2, 1, nbeats_stacks=("trend", "seasonality"), nbeats_degree=2, **SMALL)
     with torch.no_grad():
         trend, season = net.parts(torch.randn(8, 30, 1))  # (B, H, Q) each
         total = net(torch.randn(8, 30, 1))
@@ -68,7 +61,7 @@ def test_interpretable_stacks_forecast_in_their_bases():
 
 def test_parts_add_up_to_the_forecast():
     torch.manual_seed(2)
-    net = NBeats(NBeatsOptions(nbeats_blocks=2, **SMALL), 20, 5)
+    net = Network(20, 5, nbeats_blocks=2, **SMALL)
     x = torch.randn(3, 20, 1)
     with torch.no_grad():
         torch.testing.assert_close(torch.stack(net.parts(x)).sum(0), net(x))
@@ -76,8 +69,8 @@ def test_parts_add_up_to_the_forecast():
 
 def test_interpretable_blocks_share_weights_and_generic_ones_do_not():
     def count(stacks, blocks):
-        options = NBeatsOptions(nbeats_stacks=stacks, nbeats_blocks=blocks, **SMALL)
-        return sum(p.numel() for p in NBeats(options, 20, 5).parameters())
+        net = Network(20, 5, nbeats_stacks=stacks, nbeats_blocks=blocks, **SMALL)
+        return sum(p.numel() for p in net.parameters())
 
     assert count(("trend",), 3) == count(("trend",), 1)
     assert count(("generic",), 3) == 3 * count(("generic",), 1)
@@ -85,7 +78,7 @@ def test_interpretable_blocks_share_weights_and_generic_ones_do_not():
 
 def test_covariates_inform_the_forecast():
     torch.manual_seed(3)
-    net = NBeats(NBeatsOptions(**SMALL), 20, 5, channels=2)
+    net = Network(20, 5, n_inputs=2, **SMALL)
     x = torch.randn(3, 20, 2)
     moved = x.clone()
     moved[..., 1] += 1.0
@@ -102,8 +95,10 @@ def test_covariates_inform_the_forecast():
         ({"nbeats_layers": 0}, "--nbeats-layers 0: at least 1"),
         ({"nbeats_units": 0}, "--nbeats-units 0: at least 1"),
         ({"nbeats_degree": -1}, r"--nbeats-degree -1: at least 0"),
+        ({"dropout": 1.0}, "--dropout 1: from 0 to below 1"),
     ],
 )
 def test_bad_options_are_one_line(options, line):
+    check(20, 5, {})  # the preset passes
     with pytest.raises(SeqcastError, match=line):
-        NBeats(NBeatsOptions(**options), 20, 5)
+        check(20, 5, options)

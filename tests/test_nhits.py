@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from seqcast.errors import SeqcastError
-from seqcast.models.nhits import NHits, NHitsOptions, int_list, interpolate, pool
+from seqcast.models.arch_settings import int_list
+from seqcast.models.nhits import Network, check, downsample, interpolate, pool
 
 SMALL = {"nhits_layers": 2, "nhits_units": 16}
 
@@ -14,7 +15,7 @@ SMALL = {"nhits_layers": 2, "nhits_units": 16}
 @pytest.mark.parametrize(("horizon", "channels", "outputs"), [(1, 1, 1), (7, 2, 1), (10, 1, 3)])
 def test_every_day_of_the_horizon_at_once(horizon, channels, outputs):
     torch.manual_seed(0)
-    net = NHits(NHitsOptions(**SMALL), 30, horizon, channels, outputs)
+    net = Network(30, horizon, outputs, channels, **SMALL)
     assert net(torch.randn(4, 30, channels)).shape == (4, horizon, outputs)
 
 
@@ -33,7 +34,7 @@ def test_interpolation_joins_evenly_spread_knots_by_straight_lines():
 
 def test_each_stack_forecasts_a_line_through_its_knots():
     torch.manual_seed(1)
-    net = NHits(NHitsOptions(nhits_downsample=(3, 2, 1), **SMALL), 30, 7, 1, 2)
+    net = Network(30, 7, 2, 1, nhits_downsample=(3, 2, 1), **SMALL)
     with torch.no_grad():
         parts = net.parts(torch.randn(5, 30, 1))
     for r, part in zip((3, 2, 1), parts, strict=True):
@@ -47,16 +48,16 @@ def test_each_stack_forecasts_a_line_through_its_knots():
 
 
 def test_coarse_stacks_read_fewer_values():
-    net = NHits(NHitsOptions(nhits_pooling=(8, 4, 1), **SMALL), 30, 7)
+    net = Network(30, 7, nhits_pooling=(8, 4, 1), **SMALL)
     widths = [block.body[0].in_features for block in net.blocks]
     assert widths == [4, 8, 30]  # ceil(30 / k)
 
 
 def test_the_preset_spacing_is_capped_at_the_horizon():
-    assert NHitsOptions().downsample(7) == (4, 2, 1)
-    assert NHitsOptions().downsample(1) == (1, 1, 1)
-    assert NHitsOptions(nhits_pooling=(2, 1)).downsample(3) == (3, 2)
-    assert NHitsOptions(nhits_downsample=(5, 1, 1)).downsample(7) == (5, 1, 1)
+    assert downsample({}, 7) == (4, 2, 1)
+    assert downsample({}, 1) == (1, 1, 1)
+    assert downsample({"nhits_pooling": (2, 1)}, 3) == (3, 2)
+    assert downsample({"nhits_downsample": (5, 1, 1)}, 7) == (5, 1, 1)
 
 
 def test_int_list():
@@ -92,5 +93,6 @@ def test_int_list():
     ],
 )
 def test_bad_options_are_one_line(options, window, horizon, line):
+    check(window, 1, {})  # the preset passes, even for one day
     with pytest.raises(SeqcastError, match=line):
-        NHits(NHitsOptions(**options), window, horizon)
+        check(window, horizon, options)

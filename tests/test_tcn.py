@@ -5,15 +5,15 @@ import pytest
 import torch
 
 from seqcast.errors import SeqcastError
-from seqcast.models.tcn import CausalConv, Tcn, TcnOptions
+from seqcast.models.tcn import CausalConv, Network, check, receptive_field
 
-SMALL = {"tcn_levels": 2, "tcn_channels": 8, "tcn_kernel": 3}  # receptive field 13
+SMALL = {"tcn_levels": 2, "tcn_channels": 8, "tcn_kernel": 3, "dropout": 0.0}  # receptive field 13
 
 
 @pytest.mark.parametrize(("horizon", "channels", "outputs"), [(1, 1, 1), (7, 3, 1), (5, 1, 3)])
 def test_every_day_of_the_horizon_at_once(horizon, channels, outputs):
     torch.manual_seed(0)
-    net = Tcn(TcnOptions(**SMALL), 20, horizon, channels, outputs)
+    net = Network(20, horizon, outputs, channels, **SMALL)
     assert net(torch.randn(4, 20, channels)).shape == (4, horizon, outputs)
 
 
@@ -21,12 +21,12 @@ def test_every_day_of_the_horizon_at_once(horizon, channels, outputs):
     ("levels", "kernel", "field"), [(3, 5, 57), (2, 3, 13), (1, 2, 3), (4, 3, 61)]
 )
 def test_receptive_field(levels, kernel, field):
-    assert TcnOptions(tcn_levels=levels, tcn_kernel=kernel).receptive_field() == field
+    assert receptive_field(levels, kernel) == field
 
 
 def test_no_day_reads_a_later_day():
     torch.manual_seed(1)
-    net = Tcn(TcnOptions(**SMALL), 24, 3, channels=2).eval()
+    net = Network(24, 3, n_inputs=2, **SMALL).eval()
     x = torch.randn(2, 24, 2)
     with torch.no_grad():
         before = net.features(x)
@@ -40,9 +40,8 @@ def test_no_day_reads_a_later_day():
 
 def test_the_last_day_sees_exactly_its_receptive_field():
     torch.manual_seed(2)
-    options = TcnOptions(**SMALL)
-    field, window = options.receptive_field(), 20
-    net = Tcn(options, window, 3).eval()
+    field, window = receptive_field(SMALL["tcn_levels"], SMALL["tcn_kernel"]), 20
+    net = Network(window, 3, **SMALL).eval()
     x = torch.randn(4, window, 1)
     with torch.no_grad():
         base = net(x)
@@ -75,15 +74,15 @@ def test_weight_normalisation_keeps_the_initial_weights_and_ignores_the_scale_of
         ({"tcn_kernel": 1}, 60, "--tcn-kernel 1: at least 2"),
         ({"tcn_levels": 0}, 60, "--tcn-levels 0: at least 1"),
         ({"tcn_channels": 0}, 60, "--tcn-channels 0: at least 1"),
-        ({"tcn_dropout": 1.0}, 60, "--tcn-dropout 1: from 0 to below 1"),
+        ({"dropout": 1.0}, 60, "--dropout 1: from 0 to below 1"),
     ],
 )
 def test_bad_options_are_one_line(options, window, line):
     with pytest.raises(SeqcastError, match=line):
-        Tcn(TcnOptions(**options), window, 5)
+        check(window, 5, options)
 
 
 def test_the_preset_fits_the_default_window():
-    net = Tcn(TcnOptions(), 60, 7)
-    assert TcnOptions().receptive_field() <= 60
+    check(60, 7, {})
+    net = Network(60, 7)
     assert sum(p.numel() for p in net.parameters()) < 30_000

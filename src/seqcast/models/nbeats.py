@@ -16,59 +16,47 @@ never subtracted. Q outputs per day (1, or one per quantile of a quantile head).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.options import name_list, option
+from seqcast.models.arch_settings import NBEATS, STACK_KINDS
 
-STACK_KINDS = ("generic", "trend", "seasonality")
-
-
-@dataclass(eq=False)
-class NBeatsOptions:
-    """The network's shape. The preset (3 generic stacks of 1 block, 2 layers of 128) is
-    the paper's generic design cut to what 2 CPU cores train in seconds: the paper's 30
-    stacks of 4 layers of 512 units fit M4's 100,000 series, not one price file."""
-
-    nbeats_stacks: tuple[str, ...] = option(
-        ("generic", "generic", "generic"),
-        "N-BEATS stacks, in order: generic (learnt basis), trend (polynomial), seasonality"
-        " (Fourier); 'trend,seasonality' is the paper's interpretable model.",
-        parse=name_list,
-    )
-    nbeats_blocks: int = option(1, "N-BEATS blocks per stack.")
-    nbeats_layers: int = option(2, "Fully connected layers in each N-BEATS block.")
-    nbeats_units: int = option(128, "Units of each N-BEATS layer.")
-    nbeats_degree: int = option(2, "Degree of a trend stack's polynomials (the paper: 2-4).")
-
-    def check_nbeats(self) -> None:
-        """One line per bad option, naming it and the smallest value that works."""
-        for kind in self.nbeats_stacks:
-            if kind not in STACK_KINDS:
-                raise SeqcastError(
-                    f"--nbeats-stacks '{kind}': each stack is one of {', '.join(STACK_KINDS)}"
-                )
-        if not self.nbeats_stacks:
-            raise SeqcastError("--nbeats-stacks is empty: give at least 1 stack, e.g. generic")
-        for flag, value in (
-            ("--nbeats-blocks", self.nbeats_blocks),
-            ("--nbeats-layers", self.nbeats_layers),
-            ("--nbeats-units", self.nbeats_units),
-        ):
-            if value < 1:
-                raise SeqcastError(f"{flag} {value}: at least 1")
-        if self.nbeats_degree < 0:
-            raise SeqcastError(f"--nbeats-degree {self.nbeats_degree}: at least 0 (a level)")
+Dropout = nn.Dropout  # until grouped_module's per-member Dropout is merged in
 
 
-def mlp(inputs: int, layers: int, units: int) -> nn.Sequential:
+def check(window: int, horizon: int, options: dict[str, Any]) -> None:
+    """One line per bad option, naming it and the smallest value that works."""
+    o = NBEATS | options
+    if not o["nbeats_stacks"]:
+        raise SeqcastError("--nbeats-stacks is empty: give at least 1 stack, e.g. generic")
+    for kind in o["nbeats_stacks"]:
+        if kind not in STACK_KINDS:
+            raise SeqcastError(
+                f"--nbeats-stacks '{kind}': each stack is one of {', '.join(STACK_KINDS)}"
+            )
+    for name in ("nbeats_blocks", "nbeats_layers", "nbeats_units"):
+        if o[name] < 1:
+            raise SeqcastError(f"--{name.replace('_', '-')} {o[name]}: at least 1")
+    if o["nbeats_degree"] < 0:
+        raise SeqcastError(f"--nbeats-degree {o['nbeats_degree']}: at least 0 (a level)")
+    check_dropout(o["dropout"])
+
+
+def check_dropout(rate: float) -> None:
+    if not 0.0 <= rate < 1.0:
+        raise SeqcastError(f"--dropout {rate:g}: from 0 to below 1")
+
+
+def mlp(inputs: int, layers: int, units: int, dropout: float) -> nn.Sequential:
     """`layers` fully connected ReLU layers of `units` (a block's body)."""
     body: list[nn.Module] = []
     for _ in range(layers):
         body += [nn.Linear(inputs, units), nn.ReLU()]
+        body += [Dropout(dropout)] if dropout else []
         inputs = units
     return nn.Sequential(*body)
 
@@ -97,29 +85,28 @@ def seasonality_basis(horizon: int, steps: int, start: int) -> Tensor:
 
 class Block(nn.Module):
     """One N-BEATS block: an MLP on (residual, covariates), then a backcast of the window and
-    a forecast of the horizon. `basis` None: generic (learnt linear bases)."""
+    a forecast of the horizon. `bases` None: generic (learnt linear bases)."""
 
     def __init__(
         self,
-        inputs: int,
+        body: nn.Sequential,
+        units: int,
         window: int,
         horizon: int,
         outputs: int,
-        options: NBeatsOptions,
         bases: tuple[Tensor, Tensor] | None,
     ):
         super().__init__()
-        self.body = mlp(inputs, options.nbeats_layers, options.nbeats_units)
-        self.horizon, self.outputs = horizon, outputs
+        self.body, self.horizon, self.outputs = body, horizon, outputs
         if bases is None:  # generic: theta -> basis folded into one linear layer each way
-            self.backcast = nn.Linear(options.nbeats_units, window)
-            self.forecast = nn.Linear(options.nbeats_units, horizon * outputs)
+            self.backcast = nn.Linear(units, window)
+            self.forecast = nn.Linear(units, horizon * outputs)
             self.basis_b: Tensor | None = None
             self.basis_f: Tensor | None = None
         else:  # expansion coefficients onto fixed bases (no bias: the basis is the output)
             basis_b, basis_f = bases
-            self.backcast = nn.Linear(options.nbeats_units, len(basis_b), bias=False)
-            self.forecast = nn.Linear(options.nbeats_units, len(basis_f) * outputs, bias=False)
+            self.backcast = nn.Linear(units, len(basis_b), bias=False)
+            self.forecast = nn.Linear(units, len(basis_f) * outputs, bias=False)
             self.register_buffer("basis_b", basis_b, persistent=False)
             self.register_buffer("basis_f", basis_f, persistent=False)
 
@@ -133,25 +120,37 @@ class Block(nn.Module):
         return theta_b @ self.basis_b, (theta_f @ self.basis_f).transpose(1, 2)
 
 
-class NBeats(nn.Module):
-    """N-BEATS on a window of `window` days with `channels` inputs (the target first),
-    giving `outputs` values for each of `horizon` days."""
+class Network(nn.Module):
+    """N-BEATS on a window of `window` days with `n_inputs` channels (the target first),
+    giving `outputs_per_step` values for each of `horizon` days; the options default to
+    the generic preset (arch_settings.NBEATS)."""
 
     def __init__(
-        self, options: NBeatsOptions, window: int, horizon: int, channels: int = 1, outputs: int = 1
+        self,
+        window: int,
+        horizon: int,
+        outputs_per_step: int = 1,
+        n_inputs: int = 1,
+        nbeats_stacks: Sequence[str] = NBEATS["nbeats_stacks"],
+        nbeats_blocks: int = NBEATS["nbeats_blocks"],
+        nbeats_layers: int = NBEATS["nbeats_layers"],
+        nbeats_units: int = NBEATS["nbeats_units"],
+        nbeats_degree: int = NBEATS["nbeats_degree"],
+        dropout: float = NBEATS["dropout"],
     ):
         super().__init__()
-        options.check_nbeats()
-        inputs = window * channels  # the residual window plus the flattened covariates
+        inputs = window * n_inputs  # the residual window plus the flattened covariates
         self.blocks = nn.ModuleList()
         self.order: list[tuple[int, int]] = []  # (stack, block) in the order they apply
-        for stack, kind in enumerate(options.nbeats_stacks):
-            bases = _bases(kind, options.nbeats_degree, window, horizon)
-            for repeat in range(options.nbeats_blocks):
+        for stack, kind in enumerate(nbeats_stacks):
+            bases = _bases(kind, nbeats_degree, window, horizon)
+            for repeat in range(nbeats_blocks):
                 if bases is None or repeat == 0:  # an interpretable stack shares one block
-                    self.blocks.append(Block(inputs, window, horizon, outputs, options, bases))
+                    body = mlp(inputs, nbeats_layers, nbeats_units, dropout)
+                    block = Block(body, nbeats_units, window, horizon, outputs_per_step, bases)
+                    self.blocks.append(block)
                 self.order.append((stack, len(self.blocks) - 1))
-        self.kinds = tuple(options.nbeats_stacks)
+        self.kinds = tuple(nbeats_stacks)
 
     def parts(self, x: Tensor) -> list[Tensor]:
         """Each stack's share of the forecast, [(B, H, Q)] in stack order (the interpretable

@@ -15,91 +15,56 @@ with historical exogenous inputs).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.models.nbeats import mlp
-from seqcast.options import option
-
-PRESET_DOWNSAMPLE = (4, 2, 1)  # each capped at the horizon when --nhits-downsample is not given
+from seqcast.models.arch_settings import NHITS, PRESET_DOWNSAMPLE
+from seqcast.models.nbeats import check_dropout, mlp
 
 
-def int_list(text: str) -> tuple[int, ...]:
-    """'8,4,1' -> (8, 4, 1)."""
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise SeqcastError(
-            f"'{text}': give whole numbers separated by commas, e.g. 4,2,1"
-        ) from None
+def downsample(options: dict[str, Any], horizon: int) -> tuple[int, ...]:
+    """The knot spacing in use: the given list, else the preset's capped at `horizon`."""
+    o = NHITS | options
+    if o["nhits_downsample"] is not None:
+        return tuple(o["nhits_downsample"])
+    stacks = len(o["nhits_pooling"])
+    return tuple(min(r, horizon) for r in (PRESET_DOWNSAMPLE * stacks)[:stacks])
 
 
-@dataclass(eq=False)
-class NHitsOptions:
-    """The network's shape. The preset (3 stacks of 1 block, 2 layers of 128, pooling
-    8,4,1, knots every 4,2,1 days) is the paper's 3-stack design cut to 2 CPU cores: its
-    pooling goes from a week's scale to a day's, and a 7-day forecast gets 2, 4 and 7 knots."""
-
-    nhits_pooling: tuple[int, ...] = option(
-        (8, 4, 1),
-        "N-HiTS max-pooling kernel of each stack, in days (one per stack, each at most the"
-        " window).",
-        parse=int_list,
-    )
-    nhits_downsample: tuple[int, ...] | None = option(
-        None,
-        "N-HiTS days between forecast knots of each stack (one per stack, each at most the"
-        " horizon).",
-        parse=int_list,
-        shown="4,2,1, each capped at the horizon",
-    )
-    nhits_blocks: int = option(1, "N-HiTS blocks per stack.")
-    nhits_layers: int = option(2, "Fully connected layers in each N-HiTS block.")
-    nhits_units: int = option(128, "Units of each N-HiTS layer.")
-
-    def downsample(self, horizon: int) -> tuple[int, ...]:
-        """The knot spacing in use: the given list, else the preset's capped at `horizon`."""
-        if self.nhits_downsample is not None:
-            return tuple(self.nhits_downsample)
-        stacks = len(self.nhits_pooling)
-        return tuple(min(r, horizon) for r in (PRESET_DOWNSAMPLE * stacks)[:stacks])
-
-    def check_nhits(self, window: int, horizon: int) -> None:
-        """One line per bad option, naming it and the smallest (or largest) value that fits."""
-        stacks = len(self.nhits_pooling)
-        if stacks == 0:
-            raise SeqcastError("--nhits-pooling is empty: give one kernel per stack, e.g. 8,4,1")
-        for k in self.nhits_pooling:
-            if not 1 <= k <= window:
-                raise SeqcastError(
-                    f"--nhits-pooling {_text(self.nhits_pooling)}: each kernel from 1 to the"
-                    f" window ({window} days); use --window {max(k, 1)} or more, or smaller"
-                    " kernels"
-                )
-        downsample = self.downsample(horizon)
-        if len(downsample) != stacks:
+def check(window: int, horizon: int, options: dict[str, Any]) -> None:
+    """One line per bad option, naming it and the smallest (or largest) value that fits."""
+    o = NHITS | options
+    pooling = tuple(o["nhits_pooling"])
+    if not pooling:
+        raise SeqcastError("--nhits-pooling is empty: give one kernel per stack, e.g. 8,4,1")
+    for k in pooling:
+        if not 1 <= k <= window:
             raise SeqcastError(
-                f"--nhits-downsample {_text(downsample)}: one factor per stack, {stacks}"
-                f" (as --nhits-pooling {_text(self.nhits_pooling)})"
+                f"--nhits-pooling {_text(pooling)}: each kernel from 1 to the window ({window}"
+                f" days); use --window {max(k, 1)} or more, or smaller kernels"
             )
-        for r in downsample:
-            if not 1 <= r <= horizon:
-                raise SeqcastError(
-                    f"--nhits-downsample {_text(downsample)}: each factor from 1 to the horizon"
-                    f" ({horizon} days), or the stack has no knot; use --horizon {max(r, 1)} or"
-                    " more, or smaller factors"
-                )
-        for flag, value in (
-            ("--nhits-blocks", self.nhits_blocks),
-            ("--nhits-layers", self.nhits_layers),
-            ("--nhits-units", self.nhits_units),
-        ):
-            if value < 1:
-                raise SeqcastError(f"{flag} {value}: at least 1")
+    spacing = downsample(o, horizon)
+    if len(spacing) != len(pooling):
+        raise SeqcastError(
+            f"--nhits-downsample {_text(spacing)}: one factor per stack, {len(pooling)}"
+            f" (as --nhits-pooling {_text(pooling)})"
+        )
+    for r in spacing:
+        if not 1 <= r <= horizon:
+            raise SeqcastError(
+                f"--nhits-downsample {_text(spacing)}: each factor from 1 to the horizon"
+                f" ({horizon} days), or the stack has no knot; use --horizon {max(r, 1)} or"
+                " more, or smaller factors"
+            )
+    for name in ("nhits_blocks", "nhits_layers", "nhits_units"):
+        if o[name] < 1:
+            raise SeqcastError(f"--{name.replace('_', '-')} {o[name]}: at least 1")
+    check_dropout(o["dropout"])
 
 
 def _text(values: tuple[int, ...]) -> str:
@@ -129,44 +94,56 @@ class Block(nn.Module):
         covariates: int,
         outputs: int,
         kernel: int,
-        downsample: int,
-        options: NHitsOptions,
+        spacing: int,
+        body: tuple[int, int, float],  # layers, units, dropout
     ):
         super().__init__()
         self.kernel, self.window, self.horizon, self.outputs = kernel, window, horizon, outputs
-        self.knots_b = math.ceil(window / downsample)
-        self.knots_f = math.ceil(horizon / downsample)
-        inputs = math.ceil(window / kernel) + covariates
-        self.body = mlp(inputs, options.nhits_layers, options.nhits_units)
-        self.theta = nn.Linear(options.nhits_units, self.knots_b + self.knots_f * outputs)
+        self.knots_b = math.ceil(window / spacing)
+        self.knots_f = math.ceil(horizon / spacing)
+        layers, units, dropout = body
+        self.body = mlp(math.ceil(window / kernel) + covariates, layers, units, dropout)
+        self.theta = nn.Linear(units, self.knots_b + self.knots_f * outputs)
 
     def forward(self, residual: Tensor, extra: Tensor) -> tuple[Tensor, Tensor]:
         """(B, L), (B, E) -> backcast (B, L), forecast (B, H, Q)."""
         theta = self.theta(self.body(torch.cat([pool(residual, self.kernel), extra], dim=1)))
         backcast = interpolate(theta[:, : self.knots_b], self.window)
-        knots = theta[:, self.knots_b :].reshape(
-            -1, self.knots_f
-        )  # (B * Q, K): each output its own knots
+        knots = theta[:, self.knots_b :].reshape(-1, self.knots_f)  # (B * Q, K): Q sets of knots
         forecast = interpolate(knots, self.horizon).view(-1, self.outputs, self.horizon)
         return backcast, forecast.transpose(1, 2)
 
 
-class NHits(nn.Module):
-    """N-HiTS on a window of `window` days with `channels` inputs (the target first),
-    giving `outputs` values for each of `horizon` days."""
+class Network(nn.Module):
+    """N-HiTS on a window of `window` days with `n_inputs` channels (the target first),
+    giving `outputs_per_step` values for each of `horizon` days; the options default to the
+    preset (arch_settings.NHITS)."""
 
     def __init__(
-        self, options: NHitsOptions, window: int, horizon: int, channels: int = 1, outputs: int = 1
+        self,
+        window: int,
+        horizon: int,
+        outputs_per_step: int = 1,
+        n_inputs: int = 1,
+        nhits_pooling: Sequence[int] = NHITS["nhits_pooling"],
+        nhits_downsample: Sequence[int] | None = NHITS["nhits_downsample"],
+        nhits_blocks: int = NHITS["nhits_blocks"],
+        nhits_layers: int = NHITS["nhits_layers"],
+        nhits_units: int = NHITS["nhits_units"],
+        dropout: float = NHITS["dropout"],
     ):
         super().__init__()
-        options.check_nhits(window, horizon)
-        covariates = window * (channels - 1)
+        covariates = window * (n_inputs - 1)
+        options = {"nhits_pooling": nhits_pooling, "nhits_downsample": nhits_downsample}
+        spacing = downsample(options, horizon)
         self.blocks = nn.ModuleList()
         self.stack_of: list[int] = []  # each block's stack
-        spacing = options.downsample(horizon)
-        for stack, (kernel, r) in enumerate(zip(options.nhits_pooling, spacing, strict=True)):
-            for _ in range(options.nhits_blocks):
-                self.blocks.append(Block(window, horizon, covariates, outputs, kernel, r, options))
+        for stack, (kernel, r) in enumerate(zip(nhits_pooling, spacing, strict=True)):
+            for _ in range(nhits_blocks):
+                body = (nhits_layers, nhits_units, dropout)
+                self.blocks.append(
+                    Block(window, horizon, covariates, outputs_per_step, kernel, r, body)
+                )
                 self.stack_of.append(stack)
 
     def parts(self, x: Tensor) -> list[Tensor]:

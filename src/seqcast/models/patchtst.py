@@ -18,66 +18,47 @@ a group and alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.options import option
+from seqcast.models.arch_settings import PATCHTST
+from seqcast.models.nbeats import Dropout, check_dropout
 
 
-@dataclass(eq=False)
-class PatchTstOptions:
-    """The network's shape. The preset (patches of 16 days every 8, d_model 32, 2 heads, 2
-    layers, feed-forward 64) is the paper's patching on a small encoder: the paper's 3 layers
-    of 128 with 16 heads fit years of hourly data; a 60-day window makes 7 patches, and 2
-    cores train 25,000 weights in seconds."""
+def patches(window: int, patch: int, stride: int) -> int:
+    """Patches a window makes, its end padded by one stride."""
+    return (window + stride - patch) // stride + 1
 
-    patchtst_patch: int = option(16, "PatchTST patch length, in days (at most the window).")
-    patchtst_stride: int = option(8, "PatchTST days between the starts of patches.")
-    patchtst_d_model: int = option(32, "PatchTST width of each patch's embedding.")
-    patchtst_heads: int = option(2, "PatchTST attention heads (dividing d_model).")
-    patchtst_layers: int = option(2, "PatchTST encoder layers.")
-    patchtst_ff: int = option(64, "PatchTST feed-forward width inside each layer.")
-    patchtst_dropout: float = option(0.0, "PatchTST dropout in the encoder.")
-    patchtst_revin: bool = option(True, "PatchTST: normalise each window by its mean and spread.")
 
-    def patches(self, window: int) -> int:
-        """Patches a window makes, the end padded by one stride."""
-        return (window + self.patchtst_stride - self.patchtst_patch) // self.patchtst_stride + 1
-
-    def check_patchtst(self, window: int) -> None:
-        """One line per bad option, naming it and the smallest value that works."""
-        if self.patchtst_patch < 1:
-            raise SeqcastError(f"--patchtst-patch {self.patchtst_patch}: at least 1 day")
-        if self.patchtst_patch > window:
-            raise SeqcastError(
-                f"--patchtst-patch {self.patchtst_patch} is longer than the window ({window}"
-                f" days); use --window {self.patchtst_patch} or more, or a patch of at most"
-                f" {window}"
-            )
-        if not 1 <= self.patchtst_stride <= self.patchtst_patch:
-            raise SeqcastError(
-                f"--patchtst-stride {self.patchtst_stride}: from 1 to the patch length"
-                f" ({self.patchtst_patch}), or days between patches are never seen"
-            )
-        for flag, value in (
-            ("--patchtst-d-model", self.patchtst_d_model),
-            ("--patchtst-heads", self.patchtst_heads),
-            ("--patchtst-layers", self.patchtst_layers),
-            ("--patchtst-ff", self.patchtst_ff),
-        ):
-            if value < 1:
-                raise SeqcastError(f"{flag} {value}: at least 1")
-        if self.patchtst_d_model % self.patchtst_heads:
-            raise SeqcastError(
-                f"--patchtst-d-model {self.patchtst_d_model}: a multiple of --patchtst-heads"
-                f" ({self.patchtst_heads}), e.g. {self.patchtst_heads * 8}"
-            )
-        if not 0.0 <= self.patchtst_dropout < 1.0:
-            raise SeqcastError(f"--patchtst-dropout {self.patchtst_dropout:g}: from 0 to below 1")
+def check(window: int, horizon: int, options: dict[str, Any]) -> None:
+    """One line per bad option, naming it and the smallest value that works."""
+    o = PATCHTST | options
+    patch, stride, heads = o["patchtst_patch"], o["patchtst_stride"], o["patchtst_heads"]
+    if patch < 1:
+        raise SeqcastError(f"--patchtst-patch {patch}: at least 1 day")
+    if patch > window:
+        raise SeqcastError(
+            f"--patchtst-patch {patch} is longer than the window ({window} days); use"
+            f" --window {patch} or more, or a patch of at most {window}"
+        )
+    if not 1 <= stride <= patch:
+        raise SeqcastError(
+            f"--patchtst-stride {stride}: from 1 to the patch length ({patch}), or days"
+            " between patches are never seen"
+        )
+    for name in ("patchtst_d_model", "patchtst_heads", "patchtst_layers", "patchtst_ff"):
+        if o[name] < 1:
+            raise SeqcastError(f"--{name.replace('_', '-')} {o[name]}: at least 1")
+    if o["patchtst_d_model"] % heads:
+        raise SeqcastError(
+            f"--patchtst-d-model {o['patchtst_d_model']}: a multiple of --patchtst-heads"
+            f" ({heads}), e.g. {heads * 8}"
+        )
+    check_dropout(o["dropout"])
 
 
 class EncoderLayer(nn.Module):
@@ -90,52 +71,57 @@ class EncoderLayer(nn.Module):
         self.qkv = nn.Linear(width, 3 * width)
         self.out = nn.Linear(width, width)
         self.ff = nn.Sequential(
-            nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, width)
+            nn.Linear(width, hidden), nn.GELU(), Dropout(dropout), nn.Linear(hidden, width)
         )
         self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         """(S, N, D) -> (S, N, D)."""
         S, N, D = x.shape
         q, k, v = self.qkv(x).view(S, N, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
         attended = F.scaled_dot_product_attention(q, k, v)  # (S, heads, N, D / heads)
-        x = self.norm1(x + self.dropout(self.out(attended.transpose(1, 2).reshape(S, N, D))))
-        return self.norm2(x + self.dropout(self.ff(x)))
+        x = self.norm1(x + self.dropout1(self.out(attended.transpose(1, 2).reshape(S, N, D))))
+        return self.norm2(x + self.dropout2(self.ff(x)))
 
 
-class PatchTst(nn.Module):
-    """PatchTST on a window of `window` days with `channels` series, giving `outputs` values
-    for each of `horizon` days of each."""
+class Network(nn.Module):
+    """PatchTST on a window of `window` days with `n_inputs` series, giving
+    `outputs_per_step` values for each of `horizon` days of each; the options default to
+    the preset (arch_settings.PATCHTST)."""
 
     def __init__(
         self,
-        options: PatchTstOptions,
         window: int,
         horizon: int,
-        channels: int = 1,
-        outputs: int = 1,
+        outputs_per_step: int = 1,
+        n_inputs: int = 1,
+        patchtst_patch: int = PATCHTST["patchtst_patch"],
+        patchtst_stride: int = PATCHTST["patchtst_stride"],
+        patchtst_d_model: int = PATCHTST["patchtst_d_model"],
+        patchtst_heads: int = PATCHTST["patchtst_heads"],
+        patchtst_layers: int = PATCHTST["patchtst_layers"],
+        patchtst_ff: int = PATCHTST["patchtst_ff"],
+        patchtst_revin: bool = PATCHTST["patchtst_revin"],
+        dropout: float = PATCHTST["dropout"],
     ):
         super().__init__()
-        options.check_patchtst(window)
-        width = options.patchtst_d_model
-        self.patch, self.stride = options.patchtst_patch, options.patchtst_stride
-        self.count = options.patches(window)
-        self.horizon, self.outputs, self.revin = horizon, outputs, options.patchtst_revin
+        width = patchtst_d_model
+        self.patch, self.stride = patchtst_patch, patchtst_stride
+        self.count = patches(window, patchtst_patch, patchtst_stride)
+        self.horizon, self.outputs, self.revin = horizon, outputs_per_step, patchtst_revin
         self.embed = nn.Linear(self.patch, width)
         self.position = nn.Parameter(torch.empty(self.count, width).uniform_(-0.02, 0.02))
         self.layers = nn.Sequential(
             *(
-                EncoderLayer(
-                    width, options.patchtst_heads, options.patchtst_ff, options.patchtst_dropout
-                )
-                for _ in range(options.patchtst_layers)
+                EncoderLayer(width, patchtst_heads, patchtst_ff, dropout)
+                for _ in range(patchtst_layers)
             )
         )
-        self.head = nn.Linear(self.count * width, horizon * outputs)
+        self.head = nn.Linear(self.count * width, horizon * outputs_per_step)
         # RevIN's affine map, one per channel (channels share everything else)
-        self.scale = nn.Parameter(torch.ones(channels))
-        self.shift = nn.Parameter(torch.zeros(channels))
+        self.scale = nn.Parameter(torch.ones(n_inputs))
+        self.shift = nn.Parameter(torch.zeros(n_inputs))
 
     def patchify(self, z: Tensor) -> Tensor:
         """(S, L) -> (S, N, P): `stride` copies of the last day appended, then patches."""

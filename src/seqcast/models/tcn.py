@@ -13,56 +13,43 @@ input channel of the first convolution.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.options import option
+from seqcast.models.arch_settings import TCN
+from seqcast.models.nbeats import Dropout, check_dropout
 
 
-@dataclass(eq=False)
-class TcnOptions:
-    """The network's shape. The preset (3 levels of 32 channels, kernel 5, no dropout) sees
-    57 days, nearly all of the default 60-day window, with about 27,000 weights: the paper's
-    designs of 4-8 levels of 25-150 channels, at the size one price file can fit."""
+def receptive_field(levels: int, kernel: int) -> int:
+    """Days the last day's features depend on: two convolutions per level, each adding
+    (kernel - 1) * dilation."""
+    return 1 + 2 * (kernel - 1) * (2**levels - 1)
 
-    tcn_levels: int = option(3, "TCN residual blocks; block i dilates by 2**i.")
-    tcn_channels: int = option(32, "Channels of every TCN convolution.")
-    tcn_kernel: int = option(5, "Days each TCN convolution reads (before dilation).")
-    tcn_dropout: float = option(0.0, "Dropout after each TCN convolution.")
 
-    def receptive_field(self) -> int:
-        """Days the last day's features depend on: two convolutions per level, each adding
-        (kernel - 1) * dilation."""
-        return 1 + 2 * (self.tcn_kernel - 1) * (2**self.tcn_levels - 1)
-
-    def check_tcn(self, window: int) -> None:
-        """One line per bad option, naming it and the smallest value that works."""
-        for flag, value in (
-            ("--tcn-levels", self.tcn_levels),
-            ("--tcn-channels", self.tcn_channels),
-        ):
-            if value < 1:
-                raise SeqcastError(f"{flag} {value}: at least 1")
-        if self.tcn_kernel < 2:
-            raise SeqcastError(f"--tcn-kernel {self.tcn_kernel}: at least 2 (1 sees one day)")
-        if not 0.0 <= self.tcn_dropout < 1.0:
-            raise SeqcastError(f"--tcn-dropout {self.tcn_dropout:g}: from 0 to below 1")
-        field = self.receptive_field()
-        if window < field:
-            raise SeqcastError(
-                f"--window {window} is shorter than the TCN's receptive field, {field} days"
-                f" (--tcn-levels {self.tcn_levels}, --tcn-kernel {self.tcn_kernel}); use"
-                f" --window {field} or more, or fewer levels or a smaller kernel"
-            )
+def check(window: int, horizon: int, options: dict[str, Any]) -> None:
+    """One line per bad option, naming it and the smallest value that works."""
+    o = TCN | options
+    for name in ("tcn_levels", "tcn_channels"):
+        if o[name] < 1:
+            raise SeqcastError(f"--{name.replace('_', '-')} {o[name]}: at least 1")
+    if o["tcn_kernel"] < 2:
+        raise SeqcastError(f"--tcn-kernel {o['tcn_kernel']}: at least 2 (1 sees one day)")
+    check_dropout(o["dropout"])
+    field = receptive_field(o["tcn_levels"], o["tcn_kernel"])
+    if window < field:
+        raise SeqcastError(
+            f"--window {window} is shorter than the TCN's receptive field, {field} days"
+            f" (--tcn-levels {o['tcn_levels']}, --tcn-kernel {o['tcn_kernel']}); use"
+            f" --window {field} or more, or fewer levels or a smaller kernel"
+        )
 
 
 class CausalConv(nn.Module):
     """A dilated causal convolution with weight normalisation (w = g v / |v|, per output
-    channel), written out so its parameters are two plain tensors."""
+    channel), written out so its parameters are plain tensors."""
 
     def __init__(self, inputs: int, outputs: int, kernel: int, dilation: int):
         super().__init__()
@@ -86,38 +73,38 @@ class Level(nn.Module):
         super().__init__()
         self.conv1 = CausalConv(inputs, channels, kernel, dilation)
         self.conv2 = CausalConv(channels, channels, kernel, dilation)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
         self.skip = nn.Conv1d(inputs, channels, 1) if inputs != channels else nn.Identity()
 
     def forward(self, x: Tensor) -> Tensor:
-        h = self.dropout(F.relu(self.conv1(x)))
-        h = self.dropout(F.relu(self.conv2(h)))
+        h = self.dropout1(F.relu(self.conv1(x)))
+        h = self.dropout2(F.relu(self.conv2(h)))
         return F.relu(h + self.skip(x))
 
 
-class Tcn(nn.Module):
-    """A TCN on a window of `window` days with `channels` inputs, giving `outputs` values for
-    each of `horizon` days."""
+class Network(nn.Module):
+    """A TCN on a window of `window` days with `n_inputs` channels, giving
+    `outputs_per_step` values for each of `horizon` days; the options default to the preset
+    (arch_settings.TCN)."""
 
     def __init__(
-        self, options: TcnOptions, window: int, horizon: int, channels: int = 1, outputs: int = 1
+        self,
+        window: int,
+        horizon: int,
+        outputs_per_step: int = 1,
+        n_inputs: int = 1,
+        tcn_levels: int = TCN["tcn_levels"],
+        tcn_channels: int = TCN["tcn_channels"],
+        tcn_kernel: int = TCN["tcn_kernel"],
+        dropout: float = TCN["dropout"],
     ):
         super().__init__()
-        options.check_tcn(window)
+        widths = [n_inputs] + [tcn_channels] * tcn_levels
         self.levels = nn.Sequential(
-            *(
-                Level(
-                    channels if i == 0 else options.tcn_channels,
-                    options.tcn_channels,
-                    options.tcn_kernel,
-                    2**i,
-                    options.tcn_dropout,
-                )
-                for i in range(options.tcn_levels)
-            )
+            *(Level(widths[i], tcn_channels, tcn_kernel, 2**i, dropout) for i in range(tcn_levels))
         )
-        self.head = nn.Linear(options.tcn_channels, horizon * outputs)
-        self.horizon, self.outputs = horizon, outputs
+        self.head = nn.Linear(tcn_channels, horizon * outputs_per_step)
+        self.horizon, self.outputs = horizon, outputs_per_step
 
     def features(self, x: Tensor) -> Tensor:
         """(B, L, C) -> (B, L, F): day t's features, read from days <= t only."""
