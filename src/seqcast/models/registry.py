@@ -91,6 +91,17 @@ BUILTIN = (
         default="gru",
     ),
     Family(
+        "deep",
+        "seqcast.models.deep",
+        r"(dlinear)(\*\d+)?",
+        "dlinear (direct: the whole horizon from one window; dlinear*K: a K-seed ensemble)",
+        ("DeepForecaster",),
+        settings="seqcast.models.deep_settings:DeepSettings",
+        panel="Direct deep networks",
+        space="seqcast.models.deep_settings:space",
+        default="dlinear",
+    ),
+    Family(
         "statistical",
         "seqcast.models.statistical",
         r"arima|ets|theta",
