@@ -11,9 +11,11 @@ hourly electricity data, and a walk-forward backtest trains 13 refits of each.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from seqcast.errors import SeqcastError
+from seqcast.models import deep_settings
+from seqcast.models.deep_settings import Architecture, DeepSettings
 from seqcast.options import Dimension, name_list, option
 
 STACK_KINDS = ("generic", "trend", "seasonality")  # N-BEATS stacks
@@ -76,48 +78,6 @@ def _preset(help: str, parse: Any = None) -> Any:
     return option(None, help, parse=parse, shown="the preset's")
 
 
-@dataclass(eq=False)
-class ArchSettings:
-    """The four architectures' own settings, each named after its architecture (one
-    option panel holds every direct deep family's settings)."""
-
-    nbeats_stacks: tuple[str, ...] | None = _preset(
-        "N-BEATS stacks in order: generic (a learnt basis), trend (polynomials), seasonality"
-        " (Fourier series); 'trend,seasonality' is the paper's interpretable model.",
-        name_list,
-    )
-    nbeats_blocks: int | None = _preset("N-BEATS blocks per stack.")
-    nbeats_layers: int | None = _preset("Fully connected layers in each N-BEATS block.")
-    nbeats_units: int | None = _preset("Units of each N-BEATS layer.")
-    nbeats_degree: int | None = _preset("Degree of an N-BEATS trend stack's polynomials.")
-    nhits_pooling: tuple[int, ...] | None = _preset(
-        "N-HiTS max-pooling kernel of each stack in days (one per stack, each at most the window).",
-        int_list,
-    )
-    nhits_downsample: tuple[int, ...] | None = option(
-        None,
-        "N-HiTS days between forecast knots of each stack (one per stack, each at most the"
-        " horizon).",
-        parse=int_list,
-        shown="4,2,1, each capped at the horizon",
-    )
-    nhits_blocks: int | None = _preset("N-HiTS blocks per stack.")
-    nhits_layers: int | None = _preset("Fully connected layers in each N-HiTS block.")
-    nhits_units: int | None = _preset("Units of each N-HiTS layer.")
-    tcn_levels: int | None = _preset("TCN residual blocks; block i dilates by 2**i.")
-    tcn_channels: int | None = _preset("Channels of every TCN convolution.")
-    tcn_kernel: int | None = _preset("Days each TCN convolution reads (before dilation).")
-    patchtst_patch: int | None = _preset("PatchTST patch length in days (at most the window).")
-    patchtst_stride: int | None = _preset("PatchTST days between the starts of patches.")
-    patchtst_d_model: int | None = _preset("PatchTST width of each patch's embedding.")
-    patchtst_heads: int | None = _preset("PatchTST attention heads (dividing d_model).")
-    patchtst_layers: int | None = _preset("PatchTST encoder layers.")
-    patchtst_ff: int | None = _preset("PatchTST feed-forward width inside each layer.")
-    patchtst_revin: bool | None = _preset(
-        "PatchTST: normalise each window by its own mean and spread (RevIN)."
-    )
-
-
 # What `tune` tries of each architecture's own settings (beside the family's common ones).
 SPACES: dict[str, tuple[Dimension, ...]] = {
     "nbeats": (
@@ -150,3 +110,168 @@ SPACES: dict[str, tuple[Dimension, ...]] = {
         Dimension("dropout", 0.0, 0.3),
     ),
 }
+
+NBEATS_OPTIONS = (
+    "nbeats_stacks",
+    "nbeats_blocks",
+    "nbeats_layers",
+    "nbeats_units",
+    "nbeats_degree",
+    "dropout",
+)
+
+ARCHITECTURES: dict[str, Architecture] = {
+    "nbeats": Architecture(
+        "seqcast.models.nbeats",
+        "N-BEATS (Oreshkin et al. 2019), generic stacks",
+        NBEATS_OPTIONS,
+        NBEATS,
+        SPACES["nbeats"],
+    ),
+    "nbeats-i": Architecture(
+        "seqcast.models.nbeats",
+        "N-BEATS, interpretable: a trend stack and a seasonality stack",
+        NBEATS_OPTIONS,
+        NBEATS_I,
+        SPACES["nbeats-i"],
+    ),
+    "nhits": Architecture(
+        "seqcast.models.nhits",
+        "N-HiTS (Challu et al. 2022): multi-rate pooling, interpolated forecasts",
+        (
+            "nhits_pooling",
+            "nhits_downsample",
+            "nhits_blocks",
+            "nhits_layers",
+            "nhits_units",
+            "dropout",
+        ),
+        NHITS,
+        SPACES["nhits"],
+    ),
+    "tcn": Architecture(
+        "seqcast.models.tcn",
+        "TCN (Bai et al. 2018): dilated causal convolutions",
+        ("tcn_levels", "tcn_channels", "tcn_kernel", "dropout"),
+        TCN,
+        SPACES["tcn"],
+    ),
+    "patchtst": Architecture(
+        "seqcast.models.patchtst",
+        "PatchTST (Nie et al. 2023): a Transformer over patches, channel-independent",
+        (
+            "patchtst_patch",
+            "patchtst_stride",
+            "patchtst_d_model",
+            "patchtst_heads",
+            "patchtst_layers",
+            "patchtst_ff",
+            "patchtst_revin",
+            "dropout",
+        ),
+        PATCHTST,
+        SPACES["patchtst"],
+        covariates=False,  # channel independence: a covariate never reaches the target
+    ),
+}
+
+
+@dataclass(eq=False)
+class _Direct(DeepSettings):
+    """The direct deep family's settings, an architecture of this module's table."""
+
+    NAMES: ClassVar[tuple[str, ...]] = ()  # the architectures a family of these settings runs
+
+    @property
+    def architecture(self) -> Architecture:
+        if self.model not in self.NAMES:
+            raise SeqcastError(f"unknown model '{self.model}' here; use {', '.join(self.NAMES)}")
+        return ARCHITECTURES[self.model]
+
+
+@dataclass(eq=False)
+class NBeatsSettings(_Direct):
+    """N-BEATS's settings: the direct deep family's, and its own."""
+
+    NAMES: ClassVar[tuple[str, ...]] = ("nbeats", "nbeats-i")
+    model: str = option("nbeats", "N-BEATS: nbeats (generic) or nbeats-i (interpretable).")
+    nbeats_stacks: tuple[str, ...] | None = _preset(
+        "N-BEATS stacks in order: generic (a learnt basis), trend (polynomials), seasonality"
+        " (Fourier series); 'trend,seasonality' is the paper's interpretable model.",
+        name_list,
+    )
+    nbeats_blocks: int | None = _preset("N-BEATS blocks per stack.")
+    nbeats_layers: int | None = _preset("Fully connected layers in each N-BEATS block.")
+    nbeats_units: int | None = _preset("Units of each N-BEATS layer.")
+    nbeats_degree: int | None = _preset("Degree of an N-BEATS trend stack's polynomials.")
+
+
+@dataclass(eq=False)
+class NHitsSettings(_Direct):
+    """N-HiTS's settings: the direct deep family's, and its own."""
+
+    NAMES: ClassVar[tuple[str, ...]] = ("nhits",)
+    model: str = option("nhits", "N-HiTS.")
+    nhits_pooling: tuple[int, ...] | None = _preset(
+        "N-HiTS max-pooling kernel of each stack in days (one per stack, each at most the window).",
+        int_list,
+    )
+    nhits_downsample: tuple[int, ...] | None = option(
+        None,
+        "N-HiTS days between forecast knots of each stack (one per stack, each at most the"
+        " horizon).",
+        parse=int_list,
+        shown="4,2,1, each capped at the horizon",
+    )
+    nhits_blocks: int | None = _preset("N-HiTS blocks per stack.")
+    nhits_layers: int | None = _preset("Fully connected layers in each N-HiTS block.")
+    nhits_units: int | None = _preset("Units of each N-HiTS layer.")
+
+
+@dataclass(eq=False)
+class TcnSettings(_Direct):
+    """The TCN's settings: the direct deep family's, and its own."""
+
+    NAMES: ClassVar[tuple[str, ...]] = ("tcn",)
+    model: str = option("tcn", "TCN.")
+    tcn_levels: int | None = _preset("TCN residual blocks; block i dilates by 2**i.")
+    tcn_channels: int | None = _preset("Channels of every TCN convolution.")
+    tcn_kernel: int | None = _preset("Days each TCN convolution reads (before dilation).")
+
+
+@dataclass(eq=False)
+class PatchTstSettings(_Direct):
+    """PatchTST's settings: the direct deep family's, and its own."""
+
+    NAMES: ClassVar[tuple[str, ...]] = ("patchtst",)
+    model: str = option("patchtst", "PatchTST.")
+    patchtst_patch: int | None = _preset("PatchTST patch length in days (at most the window).")
+    patchtst_stride: int | None = _preset("PatchTST days between the starts of patches.")
+    patchtst_d_model: int | None = _preset("PatchTST width of each patch's embedding.")
+    patchtst_heads: int | None = _preset("PatchTST attention heads (dividing d_model).")
+    patchtst_layers: int | None = _preset("PatchTST encoder layers.")
+    patchtst_ff: int | None = _preset("PatchTST feed-forward width inside each layer.")
+    patchtst_revin: bool | None = _preset(
+        "PatchTST: normalise each window by its own mean and spread (RevIN)."
+    )
+
+
+def space(model: str) -> dict[str, Dimension]:
+    """What a study of one of these architectures tries unless a space file says otherwise:
+    the direct deep family's common settings, and the architecture's own."""
+    base = model.partition("*")[0]
+    common = deep_settings.space(deep_settings.DEFAULT)
+    for own in deep_settings.ARCHITECTURES[deep_settings.DEFAULT].space:  # DLinear's kernel
+        common.pop(own.name)
+    return common | {d.name: d for d in ARCHITECTURES[base].space}
+
+
+def build(cls: type[_Direct], name: str, settings: dict[str, Any]) -> Any:
+    """An architecture's preset (`tcn`), or a seed ensemble of K of it (`tcn*5`), with
+    `settings` over the preset's."""
+    model, star, count = name.partition("*")
+    if star:
+        if int(count) < 2:
+            raise SeqcastError(f"model '{name}': an ensemble needs a count of 2 or more")
+        settings = {**settings, "ensemble": int(count)}
+    return cls(**{**settings, "model": model})

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.models.arch_settings import NBEATS, STACK_KINDS
-
-Dropout = nn.Dropout  # until grouped_module's per-member Dropout is merged in
+from seqcast.models.arch_settings import NBEATS, STACK_KINDS, NBeatsSettings
+from seqcast.models.arch_settings import build as build_direct
+from seqcast.models.deep import DeepForecaster
+from seqcast.models.grouped_module import Dropout
 
 
 def check(window: int, horizon: int, options: dict[str, Any]) -> None:
@@ -175,3 +177,15 @@ def _bases(kind: str, degree: int, window: int, horizon: int) -> tuple[Tensor, T
     if kind == "seasonality":
         return seasonality_basis(horizon, window, -window), seasonality_basis(horizon, horizon, 0)
     return None
+
+
+@dataclass(eq=False, repr=False)
+class NBeatsForecaster(NBeatsSettings, DeepForecaster):
+    """N-BEATS behind the forecaster interface: the direct deep family's pipeline (scales,
+    target transforms, windows, grouped training with early stopping, shrinkage, quantile
+    heads, saved state) on this module's `Network`."""
+
+
+def build(name: str, settings: dict[str, Any]) -> NBeatsForecaster:
+    forecaster: NBeatsForecaster = build_direct(NBeatsForecaster, name, settings)
+    return forecaster

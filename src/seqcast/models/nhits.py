@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -23,7 +24,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.models.arch_settings import NHITS, PRESET_DOWNSAMPLE
+from seqcast.models.arch_settings import NHITS, PRESET_DOWNSAMPLE, NHitsSettings
+from seqcast.models.arch_settings import build as build_direct
+from seqcast.models.deep import DeepForecaster
 from seqcast.models.nbeats import check_dropout, mlp
 
 
@@ -159,3 +162,15 @@ class Network(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, C) -> (B, H, Q)."""
         return torch.stack(self.parts(x)).sum(0)
+
+
+@dataclass(eq=False, repr=False)
+class NHitsForecaster(NHitsSettings, DeepForecaster):
+    """N-HiTS behind the forecaster interface: the direct deep family's pipeline (scales,
+    target transforms, windows, grouped training with early stopping, shrinkage, quantile
+    heads, saved state) on this module's `Network`."""
+
+
+def build(name: str, settings: dict[str, Any]) -> NHitsForecaster:
+    forecaster: NHitsForecaster = build_direct(NHitsForecaster, name, settings)
+    return forecaster

@@ -18,6 +18,7 @@ a group and alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -25,8 +26,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.models.arch_settings import PATCHTST
-from seqcast.models.nbeats import Dropout, check_dropout
+from seqcast.models.arch_settings import PATCHTST, PatchTstSettings
+from seqcast.models.arch_settings import build as build_direct
+from seqcast.models.deep import DeepForecaster
+from seqcast.models.grouped_module import Dropout
+from seqcast.models.nbeats import check_dropout
 
 
 def patches(window: int, patch: int, stride: int) -> int:
@@ -145,3 +149,15 @@ class Network(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, C) -> (B, H, Q): the target's forecast."""
         return self.forward_channels(x)[:, 0]
+
+
+@dataclass(eq=False, repr=False)
+class PatchTstForecaster(PatchTstSettings, DeepForecaster):
+    """PatchTST behind the forecaster interface: the direct deep family's pipeline (scales,
+    target transforms, windows, grouped training with early stopping, shrinkage, quantile
+    heads, saved state) on this module's `Network`."""
+
+
+def build(name: str, settings: dict[str, Any]) -> PatchTstForecaster:
+    forecaster: PatchTstForecaster = build_direct(PatchTstForecaster, name, settings)
+    return forecaster

@@ -13,14 +13,18 @@ input channel of the first convolution.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
-from seqcast.models.arch_settings import TCN
-from seqcast.models.nbeats import Dropout, check_dropout
+from seqcast.models.arch_settings import TCN, TcnSettings
+from seqcast.models.arch_settings import build as build_direct
+from seqcast.models.deep import DeepForecaster
+from seqcast.models.grouped_module import Dropout
+from seqcast.models.nbeats import check_dropout
 
 
 def receptive_field(levels: int, kernel: int) -> int:
@@ -114,3 +118,15 @@ class Network(nn.Module):
         """(B, L, C) -> (B, H, Q), from the last day's features."""
         last = self.features(x)[:, -1]  # (B, F)
         return self.head(last).view(-1, self.horizon, self.outputs)
+
+
+@dataclass(eq=False, repr=False)
+class TcnForecaster(TcnSettings, DeepForecaster):
+    """The TCN behind the forecaster interface: the direct deep family's pipeline (scales,
+    target transforms, windows, grouped training with early stopping, shrinkage, quantile
+    heads, saved state) on this module's `Network`."""
+
+
+def build(name: str, settings: dict[str, Any]) -> TcnForecaster:
+    forecaster: TcnForecaster = build_direct(TcnForecaster, name, settings)
+    return forecaster
