@@ -104,7 +104,7 @@ SPACES: dict[str, tuple[Dimension, ...]] = {
         Dimension("dropout", 0.0, 0.3),
     ),
     "patchtst": (
-        Dimension("patchtst_patch", choices=(4, 8, 16)),
+        Dimension("patchtst_patch", choices=(8, 12, 16)),  # at least the stride, 8
         Dimension("patchtst_d_model", choices=(16, 32, 64)),
         Dimension("patchtst_layers", 1, 3),
         Dimension("dropout", 0.0, 0.3),
