@@ -29,7 +29,7 @@ EXAMPLES = {
     "mlp": {**TINY, "layers": "dense:4:relu, dense:1"},
     "gru*2": {**TINY, "layers": "gru:4, dense:1"},
     "dlinear": {**TINY, "kernel": 5},
-    "dlinear*2": {**TINY, "kernel": 5, "dropout": 0.1},
+    "dlinear*2": {**TINY, "kernel": 5},
     "nbeats": {**TINY, "nbeats_units": 8, "nbeats_stacks": ("trend", "seasonality", "generic")},
     "nbeats-i*2": {**TINY, "nbeats_units": 8, "dropout": 0.1},
     "nhits": {**TINY, "nhits_units": 8, "nhits_pooling": (4, 2, 1)},

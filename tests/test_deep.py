@@ -24,6 +24,7 @@ from seqcast.models.deep import DeepForecaster
 from seqcast.models.deep_settings import ARCHITECTURES, Architecture
 from seqcast.models.grouped_module import Dropout, GroupedModule
 from seqcast.models.quantiles import PinballLoss, quantiles_for
+from seqcast.vocabulary import number, quantile_columns
 
 from .conftest import random_walk
 
@@ -115,12 +116,15 @@ def test_members_of_every_history_and_seed_end_where_they_would_alone(
         assert len({len(job.forecaster.history_) for job in together}) > 1
 
 
-@pytest.mark.parametrize("refit_every", [None, 10])
-def test_changing_the_future_moves_no_earlier_forecast(refit_every: int | None) -> None:
+@pytest.mark.parametrize(("refit_every", "levels"), [(None, ()), (10, ()), (10, (80.0,))])
+def test_changing_the_future_moves_no_earlier_forecast(
+    refit_every: int | None, levels: tuple[float, ...]
+) -> None:
     series, test_days, cutoff = random_walk(n=260), 40, 15
 
     def run(prices: pd.Series) -> pd.DataFrame:
         model = DeepForecaster(**SMALL, epochs=2, horizon=3, features=("log_range",))
+        model.set_params(quantile_levels=levels)
         close = prices.to_numpy()
         frame = pd.DataFrame({"high": close * 1.01, "low": close * 0.98}, index=prices.index)
         models = {"m": model, "naive": NaiveForecaster()}
@@ -132,7 +136,8 @@ def test_changing_the_future_moves_no_earlier_forecast(refit_every: int | None) 
     before, after = run(series), run(changed)
     unchanged = before["cutoff"] < first_changed
     assert (before["date"][unchanged] >= first_changed).any()
-    columns = ["cutoff", "date", "h", "m"]
+    columns = ["cutoff", "date", "h", "m", *(c for lv in levels for c in quantile_columns("m", lv))]
+    assert set(columns) <= set(before.columns)  # the heads' bounds are in the table
     pd.testing.assert_frame_equal(before[columns][unchanged], after[columns][unchanged])
     assert not np.allclose(before["m"][~unchanged], after["m"][~unchanged])  # it can fail
 
@@ -158,6 +163,19 @@ def test_quantile_heads_read_no_future_and_survive_saving() -> None:
     assert np.array_equal(bounds[90.0][1], restored[90.0][1])
 
 
+def test_quantile_heads_learn_the_spread_of_a_random_walk() -> None:
+    y = random_walk(n=900, seed=4)
+    model = DeepForecaster(window=20, kernel=5, horizon=3, epochs=10, learning_rate=0.01)
+    model.set_params(val_days=60, patience=0, shrink=False, quantile_levels=(80.0,))
+    model.fit(y.iloc[:700])
+    origins = np.arange(700, 897)
+    lo, hi = model.predict_quantiles(y, origins, 3)[80.0]
+    truth = np.stack([y.to_numpy()[t : t + 3] for t in origins])
+    cover = ((lo <= truth) & (truth <= hi)).mean(axis=0)
+    assert ((cover >= 0.7) & (cover <= 0.9)).all()  # measured: 0.79, 0.76, 0.78 out of sample
+    assert (hi[:, 2] - lo[:, 2] > hi[:, 0] - lo[:, 0]).mean() > 0.9  # wider further ahead
+
+
 def test_the_pinball_loss_of_the_median_is_half_the_absolute_error() -> None:
     target = torch.tensor([[1.0, -2.0]])
     predicted = torch.tensor([[0.0, 0.0]])
@@ -176,6 +194,7 @@ def test_the_pinball_loss_of_the_median_is_half_the_absolute_error() -> None:
         ({"val_days": 2, "horizon": 5, "shrink": False}, "use --val-days 5 or more, or 0"),
         ({"val_days": 20, "shrink": True}, "use --val-days 30 or more, or --no-shrink"),
         ({"transform": "pct_change", "quantile_levels": (80.0,)}, "quantile heads need"),
+        ({"quantile_levels": (0.8,)}, "quantile level 0.8: a percentage from 1 to 100"),
         ({"epochs": 0}, "--epochs 0: at least 1"),
         ({"optimizer": "lbfgs"}, "--optimizer 'lbfgs': choose one of"),
         ({"learning_rate": -1.0}, "--lr -1: the learning rate must be above 0"),
@@ -231,6 +250,34 @@ def test_compare_with_dlinear_writes_a_report(price_csv: Path, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "dlinear" in result.output and "naive forecast" in result.output
     assert (tmp_path / "cmp" / "report.html").is_file()
+    run = ["run", "--data", str(price_csv), "--model", "dlinear", *args[5:-3], "-q"]
+    ran = CliRunner().invoke(app, [*run, "--runs-dir", str(tmp_path / "runs"), "--name", "d"])
+    assert ran.exit_code == 0, ran.output
+    again = CliRunner().invoke(app, ["predict", "--run", str(tmp_path / "runs" / "d")])
+    assert again.exit_code == 0, again.output
+    saved = json.loads((tmp_path / "runs" / "d" / "results.json").read_text())
+    mae = next(row["MAE"] for row in saved["summary"] if row["model"] == "dlinear")
+    assert number(mae) in again.output  # the saved model forecasts the test days again
     bad = CliRunner().invoke(app, [*args[:-3], "--kernel", "40", "--out", str(tmp_path / "no")])
     assert bad.exit_code == 2 and "use --window 40 or more" in bad.output
     assert "Traceback" not in bad.output and not (tmp_path / "no").exists()
+
+
+def test_dlinear_is_tuned_through_its_own_space(tmp_path: Path) -> None:
+    from seqcast.data.load import read_prices
+    from seqcast.io import read_toml
+    from seqcast.options import Dimension
+    from seqcast.tune.search import Folds
+    from seqcast.tune.tuning import Tuning
+
+    from .conftest import write_yahoo_csv
+
+    fixed = {"window": 20, "epochs": 2, "val_days": 40}
+    space = {k: Dimension(k, choices=(v,)) for k, v in fixed.items()}
+    space["kernel"] = Dimension("kernel", choices=(3, 5))
+    data = read_prices(write_yahoo_csv(random_walk(330, seed=3), tmp_path / "p.csv"))
+    tuning = Tuning("dlinear", trials=2, space=space, folds=Folds(2, 40, 30), seeds=(0,))
+    tuning.run(data, tmp_path / "t", report=False)
+    best = read_toml(tmp_path / "t" / "best.toml")
+    assert best["model"] == "dlinear" and best["kernel"] in (3, 5)
+    assert isinstance(registry.make(str(tmp_path / "t" / "best.toml")), DeepForecaster)

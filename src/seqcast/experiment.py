@@ -21,13 +21,21 @@ from seqcast import progress
 from seqcast.cluster import Cluster
 from seqcast.data.load import Loaded, check_length
 from seqcast.errors import SeqcastError
-from seqcast.evaluate import select
+from seqcast.evaluate import heads, select
 from seqcast.evaluate.backtest import Backtest, Walk, backtest_many, days_since, fit_origins
 from seqcast.evaluate.intervals import check_enough, check_method
 from seqcast.evaluate.metrics import naive_scale
 from seqcast.evaluate.options import Evaluation
 from seqcast.evaluate.stage import evaluate
-from seqcast.models.base import HORIZON_PARAM, SEEDED, SELECTS, Forecaster, Selector, clone
+from seqcast.models.base import (
+    HORIZON_PARAM,
+    QUANTILE_HEADS,
+    SEEDED,
+    SELECTS,
+    Forecaster,
+    Selector,
+    clone,
+)
 from seqcast.models.baselines import NaiveForecaster
 from seqcast.result import Panel, Result
 from seqcast.vocabulary import KEYS, SEPARATOR, run_column
@@ -49,6 +57,8 @@ class Experiment:
             tags = model.tags()
             if HORIZON_PARAM in tags:
                 model = clone(model).set_params(horizon=self.evaluation.horizon)
+            if QUANTILE_HEADS in tags and self.evaluation.intervals in heads.METHODS:
+                model = clone(model).set_params(quantile_levels=self.evaluation.levels)
             seeds = self.seeds if label in self.models else self.seeds[:1]  # a candidate: one
             if SEEDED in tags:
                 runs[label] = {run_column(label, s): clone(model).set_params(seed=s) for s in seeds}
@@ -231,6 +241,7 @@ class Experiment:
             available = calibration_days - evaluation.horizon + 1
             check_enough(evaluation.levels, available, evaluation.horizon)
             check_method(evaluation.intervals, series, test_days, calibration_days)
+            heads.check_heads(evaluation.intervals, list(self.all_models().items()))
         needed = max(f.min_train() for f in forecasters) + test_days + calibration_days
         what = "the window, validation and test period"
         if calibration_days:

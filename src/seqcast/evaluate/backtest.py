@@ -3,12 +3,13 @@
 Each test day is a forecast origin: from the true history before it, every model forecasts
 the next `horizon` days. The table has one row per (origin, target date):
 
-    cutoff  date  h  y  <one column per model run>
+    cutoff  date  h  y  <one column per model run>  [<run>-qlo-<level>, <run>-qhi-<level>]
 
 where `cutoff` is the last date the forecast could see (Nixtla's convention) and `h` the
-number of steps from it to `date`. Models are refit every `refit_every` days (never, by
-default: fit once, as the tutorial does) on the data before each refit — all of it
-(expanding window) or only the last `train_days` (sliding window). Every fit of the whole
+number of steps from it to `date` (a model with quantile heads adds its bounds, heads.py).
+Models are refit every `refit_every` days (never, by default: fit once, as the tutorial
+does) on the data before each refit — all of it (expanding window) or only the last
+`train_days` (sliding window). Every fit of the whole
 backtest is handed to `fit_all` at once, so forecasters that can train together do.
 
 With `calibration_days`, the same walk-forward runs over that many days before the test
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
+from seqcast.evaluate.heads import head_paths
 from seqcast.models.base import FitJob, Forecaster, clone, fit_all
 
 
@@ -131,8 +133,14 @@ class Walk:
             end = ends[origin]  # this fit forecasts from origins origin .. end - 1
             known = series.iloc[:end]
             past = None if self.features is None else self.features[:end]
-            forecasts = job.forecaster.predict(known, np.arange(origin, end), horizon, past)
+            origins = np.arange(origin, end)
+            forecasts = job.forecaster.predict(known, origins, horizon, past)
             paths[name][origin - self.first : end - self.first] = forecasts
+            for column, bounds in head_paths(
+                name, job.forecaster, known, origins, horizon, past
+            ).items():
+                empty = np.full((n - self.first, horizon), np.nan)
+                paths.setdefault(column, empty)[origin - self.first : end - self.first] = bounds
         last = self.starts[-1]
         fitted = {name: job.forecaster for origin, name, job in self.planned if origin == last}
         table = long_table(series, self.first, horizon, paths)

@@ -21,6 +21,8 @@ log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2
   the model gives the width's shape over time, the misses its level.
 - `garch-scaled`: `adaptive` on errors divided by the (Student-t) GARCH sigma_h at their
   cutoff, the interval widened by sigma_h at its own (as `scaled` does with the EWMA).
+- `quantile`, `cqr`: a model's quantile heads, as they are or conformalised (heads.py); the
+  models without heads beside it (baselines) get `conformal` intervals.
 
 Nothing here reads a value after the cutoff it works for (a test changes the future).
 """
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
+from seqcast.evaluate import heads
 from seqcast.evaluate.significance import chi2_tail
 from seqcast.evaluate.volatility import Spread, check_history, garch_interval, garch_spread
 from seqcast.vocabulary import interval_columns
@@ -51,6 +54,7 @@ class Method:
     adaptive: bool = False  # ACI steers the level as earlier misses become known
     model: bool = False  # GARCH's own quantiles instead of past errors'
     dist: str = "t"  # GARCH's innovations (scale "garch")
+    heads: str | None = None  # quantile heads' bounds: "raw" or conformalised ("cqr")
 
 
 METHODS = {  # settings.INTERVALS offers these names (a test keeps them equal)
@@ -61,6 +65,8 @@ METHODS = {  # settings.INTERVALS offers these names (a test keeps them equal)
     "garch-normal": Method(scale="garch", model=True, dist="normal"),
     "garch-adaptive": Method(scale="garch", adaptive=True, model=True),
     "garch-scaled": Method(scale="garch", adaptive=True),
+    "quantile": Method(heads="raw"),
+    "cqr": Method(heads="cqr"),
 }
 
 Interval = Callable[[int, float], tuple[float, float] | None]  # (step, miss rate) -> bounds
@@ -126,7 +132,11 @@ def add_intervals(
         rows = table.loc[targets].sort_values("cutoff")
         past = known[known["h"] == h].sort_values("date")
         for run in runs:
-            bounds = _bounds(rows, past, run, int(h), levels, how, window, vol, spread)
+            if how.heads and heads.has_columns(table, run, levels):
+                bounds = heads.bounds(rows, past, run, levels, how.heads == "cqr", window)
+            else:  # no heads (a baseline beside them): split conformal
+                plain = Method() if how.heads else how
+                bounds = _bounds(rows, past, run, int(h), levels, plain, window, vol, spread)
             for level, (lo, hi) in bounds.items():
                 lo_name, hi_name = column_names(run, level)
                 table.loc[rows.index, lo_name] = lo

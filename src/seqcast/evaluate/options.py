@@ -15,6 +15,8 @@ INTERVALS = (
     "garch-normal",
     "garch-adaptive",
     "garch-scaled",
+    "quantile",
+    "cqr",
 )
 MAX_HORIZON = 90
 
@@ -42,7 +44,9 @@ class Evaluation:
         " the selection years, README) or scaled (errors over an EWMA volatility). From a"
         " GARCH(1,1) on log returns (the stats extra): garch and garch-normal (its own"
         " Student-t or normal quantiles), garch-adaptive (those at a level the misses steer)"
-        " or garch-scaled (adaptive on errors over GARCH's volatility).",
+        " or garch-scaled (adaptive on errors over GARCH's volatility). From quantile heads"
+        " (direct deep models; baselines beside them get conformal ones): quantile (the"
+        " heads' own) or cqr (conformalised quantile regression on the calibration days).",
         choices=INTERVALS,
     )
     calibration_days: int = option(

@@ -13,6 +13,7 @@ import pandas as pd
 
 from seqcast.errors import Note, SeqcastError
 from seqcast.evaluate.backtest import long_table
+from seqcast.evaluate.heads import head_paths
 from seqcast.evaluate.intervals import add_intervals, interval_scores, volatility
 from seqcast.evaluate.metrics import naive_scale, score_table
 from seqcast.evaluate.significance import confidence_set
@@ -101,6 +102,8 @@ def forecast(
     )
     for column in result.runs:
         future[column] = result.fitted[column].forecast(series, horizon, frame).to_numpy()
+    for name, bounds in _head_paths(result, series, np.array([len(series)]), frame).items():
+        future[name] = bounds[0]
     intervals = bool(result.levels) and result.calibration is not None
     if intervals:
         known = [result.calibration, result.table, _newer(result, series, frame)]
@@ -128,7 +131,20 @@ def _newer(result: Result, series: pd.Series, frame: pd.DataFrame | None) -> pd.
     paths = {
         c: result.fitted[c].predict(series, origins, result.horizon, frame) for c in result.runs
     }
+    paths |= _head_paths(result, series, origins, frame)
     return long_table(series, first, result.horizon, paths)
+
+
+def _head_paths(
+    result: Result, series: pd.Series, origins: np.ndarray, frame: pd.DataFrame | None
+) -> dict[str, np.ndarray]:
+    """The quantile columns of every run with quantile heads (heads.py), from the fitted
+    models."""
+    paths: dict[str, np.ndarray] = {}
+    for column in result.runs:
+        fitted = result.fitted[column]
+        paths |= head_paths(column, fitted, series, origins, result.horizon, frame)
+    return paths
 
 
 def _with_intervals(
@@ -164,6 +180,7 @@ def replay(
         column: result.fitted[column].predict(series, positions, result.horizon, frame)
         for column in result.runs
     }
+    paths |= _head_paths(result, series, positions, frame)
     table = long_table(series, first_test, result.horizon, paths)
     settings = {**result.settings, "naive_scale": naive_scale(series.to_numpy()[:first_test])}
     return evaluate(settings, table, result.fitted, {}, result.calibration, series, frame)

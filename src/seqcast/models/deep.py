@@ -16,9 +16,14 @@ The plug-in contract for an architecture (a module named in deep_settings.ARCHIT
 
 `options` are the settings its ARCHITECTURES line names, resolved (explicit, else the
 preset's). Channel 0 of x is the scaled target (daily scaled log returns by default), the
-others the scaled covariates. Use `grouped_module.Dropout`, never `nn.Dropout`; keep no
-persistent buffers (grouped_module refuses both: members would share them). Initialise in
-`__init__` from the global stream (GroupedModule seeds it per member).
+others the scaled covariates (`covariates=False` on the line refuses --features instead).
+`outputs_per_step` is 1, or with quantile heads the number of quantiles (the median first).
+Use `grouped_module.Dropout`, never `nn.Dropout`; keep no persistent buffers (GroupedModule
+refuses both: members would share them). Initialise in `__init__` from the global stream
+(GroupedModule seeds it per member, inside fork_rng). Adding one: the module, its
+ARCHITECTURES line (module, help, option names, preset, tuning space), a field in
+DeepSettings for each new option, and an example in tests/test_checks.py's EXAMPLES; the
+registry's names and --help follow from the line.
 
 What the network's outputs mean: with the `log_return` transform, day k's output is the
 scaled log change from the last known price to day k (the cumulative sum of the daily
@@ -134,14 +139,22 @@ class DeepForecaster(DeepSettings, Forecaster):
         return GroupedModule(build, seeds, self.window, channels, self.horizon * per_step)
 
     def check(self) -> None:
+        """Refuse impossible settings, one line each, before any training: the family's,
+        then the architecture's own (its `check`)."""
         check_choices(self)
-        architecture, s = self.architecture, self.resolved()
         check_names(tuple(self.features))
-        if self.features and not architecture.covariates:
+        if self.features and not self.architecture.covariates:
             raise SeqcastError(f"{self.model} reads the price alone; leave out --features")
         for key, least in (("window", 1), ("ensemble", 1), ("horizon", 1)):
             if getattr(self, key) < least:
                 raise SeqcastError(f"--{key} {getattr(self, key)}: at least {least}")
+        self._check_training()
+        self._check_heads()
+        module = importlib.import_module(self.architecture.module)
+        module.check(self.window, self.horizon, self.options())
+
+    def _check_training(self) -> None:
+        s = self.resolved()
         for key, least in (("epochs", 1), ("batch_size", 1), ("val_days", 0), ("patience", 0)):
             value = s[key] if key != "patience" else (self.patience or 0)
             if value < least:
@@ -159,14 +172,16 @@ class DeepForecaster(DeepSettings, Forecaster):
                 f"--val-days {s['val_days']}: shrinkage toward naive chooses its weight on the"
                 " validation tail; use --val-days 30 or more, or --no-shrink"
             )
-        if self.quantile_levels and s["transform"] == "pct_change":
+
+    def _check_heads(self) -> None:
+        for level in self.quantile_levels:
+            if not 1 <= level < 100:
+                raise SeqcastError(f"quantile level {level:g}: a percentage from 1 to 100, e.g. 80")
+        if self.quantile_levels and self.resolved()["transform"] == "pct_change":
             raise SeqcastError(
                 "quantile heads need --transform log_return or price (compounded daily"
                 " quantiles of pct_change are not the price's quantiles)"
             )
-        importlib.import_module(architecture.module).check(
-            self.window, self.horizon, self.options()
-        )
 
     @classmethod
     def fit_many(cls, jobs: Sequence[FitJob]) -> None:

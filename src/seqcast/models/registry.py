@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqcast.errors import SeqcastError
+from seqcast.models.deep_settings import ARCHITECTURES
+from seqcast.models.deep_settings import DEFAULT as DEEP_DEFAULT
 from seqcast.options import keys, pick, typed
 
 if TYPE_CHECKING:  # the table itself stays light: `seqcast --help` reads it
@@ -93,8 +95,9 @@ BUILTIN = (
     Family(
         "deep",
         "seqcast.models.deep",
-        r"(dlinear)(\*\d+)?",
-        "dlinear (direct: the whole horizon from one window; dlinear*K: a K-seed ensemble)",
+        rf"({'|'.join(ARCHITECTURES)})(\*\d+)?",
+        f"{', '.join(ARCHITECTURES)} (direct: the whole horizon from one window;"
+        f" {DEEP_DEFAULT}*K: a K-seed ensemble)",
         ("DeepForecaster",),
         settings="seqcast.models.deep_settings:DeepSettings",
         panel="Direct deep networks",

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from seqcast.errors import SeqcastError
+from seqcast.evaluate.heads import METHODS as HEAD_METHODS
 from seqcast.evaluate.intervals import column_names, min_errors, volatility
 from seqcast.models.base import future_dates
 from seqcast.serve.bounds import bounds, newer_errors
@@ -38,8 +39,15 @@ def check_request(
     label = model or served.model
     if label not in result.columns:
         raise SeqcastError(f"no model '{label}' in run {served.name}; it has {_listed(served)}")
-    offered = list(result.levels) if served.has_intervals else []
+    method = result.settings["evaluation"].get("intervals")
+    from_heads = method in HEAD_METHODS  # the heads' bounds are not computed here (yet)
+    offered = list(result.levels) if served.has_intervals and not from_heads else []
     asked = offered if levels is None else list(dict.fromkeys(levels))
+    if from_heads and asked:
+        raise SeqcastError(
+            f"run {served.name}'s intervals come from quantile heads (--intervals {method}),"
+            " which serve does not compute; ask without levels, or use seqcast forecast"
+        )
     unknown = [level for level in asked if level not in offered]
     if unknown:
         have = ", ".join(f"{x:g}" for x in offered) or "none (it was made without --levels)"

@@ -1,0 +1,117 @@
+"""Intervals from quantile heads: a network's own quantiles (`quantile`), or those quantiles
+conformalised (`cqr`, Romano, Patterson & Candes 2019) on the same walk-forward
+calibration the other methods read.
+
+A model tagged `quantile_heads` forecasts, beside its point forecast, each level's lower and
+upper quantile; the long table keeps them as `<run>-qlo-<level>`, `<run>-qhi-<level>`
+(vocabulary.quantile_columns). `quantile` uses them as they are. `cqr` scores each earlier
+forecast whose truth was known at the cutoff (the last `window` of them, as split conformal
+does) by how far the truth fell outside its quantiles, on the log scale,
+
+    E = max(log(q_lo / y), log(y / q_hi)),
+
+and widens (or, when E is mostly negative, narrows) the heads' interval by the
+ceil((n + 1)(1 - a))-th smallest of the n scores Q: [q_lo * exp(-Q), q_hi * exp(Q)].
+Models without heads (the baselines beside them) keep split-conformal intervals; a model
+that learns but has no heads is refused before any training.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from seqcast.errors import SeqcastError
+from seqcast.models.base import QUANTILE_HEADS, STATEFUL, Forecaster, QuantileHeads
+from seqcast.vocabulary import quantile_columns
+
+METHODS = ("quantile", "cqr")  # evaluate/options.INTERVALS offers these beside the others
+
+
+def has_heads(forecaster: Forecaster) -> bool:
+    return QUANTILE_HEADS in forecaster.tags() and bool(
+        cast(QuantileHeads, forecaster).quantile_levels
+    )
+
+
+def check_heads(method: str, forecasters: Sequence[tuple[str, Forecaster]]) -> None:
+    """Refuse, before any training, a learning model without quantile heads: its
+    intervals could not come from them (the baselines keep conformal ones)."""
+    if method not in METHODS:
+        return
+    for label, forecaster in forecasters:
+        if STATEFUL in forecaster.tags() and QUANTILE_HEADS not in forecaster.tags():
+            raise SeqcastError(
+                f"--intervals {method}: {label} has no quantile heads; use a direct deep"
+                " model (dlinear) for it, or --intervals conformal"
+            )
+
+
+def head_paths(
+    run: str,
+    forecaster: Forecaster,
+    y: pd.Series,
+    origins: np.ndarray,
+    horizon: int,
+    X: pd.DataFrame | None,
+) -> dict[str, np.ndarray]:
+    """The run's quantile columns (origins, horizon), each from y[:t] only; none when the
+    forecaster has no heads."""
+    if not has_heads(forecaster):
+        return {}
+    bounds = cast(QuantileHeads, forecaster).predict_quantiles(y, origins, horizon, X)
+    paths = {}
+    for level, (lo, hi) in bounds.items():
+        lo_name, hi_name = quantile_columns(run, level)
+        paths[lo_name], paths[hi_name] = lo, hi
+    return paths
+
+
+def has_columns(table: pd.DataFrame, run: str, levels: tuple[float, ...]) -> bool:
+    return all(name in table for level in levels for name in quantile_columns(run, level))
+
+
+def bounds(
+    rows: pd.DataFrame,
+    past: pd.DataFrame,
+    run: str,
+    levels: tuple[float, ...],
+    conformalised: bool,
+    window: int,
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Per level, (lo, hi) of every row (rows of one horizon sorted by cutoff, past by
+    date): the heads' quantiles, conformalised on the past known at each cutoff."""
+    out = {}
+    for level in levels:
+        lo_name, hi_name = quantile_columns(run, level)
+        lo, hi = rows[lo_name].to_numpy(dtype=float), rows[hi_name].to_numpy(dtype=float)
+        if conformalised:
+            q = _corrections(rows, past, lo_name, hi_name, (100.0 - level) / 100.0, window)
+            lo, hi = lo * np.exp(-q), hi * np.exp(q)
+        out[level] = (lo, hi)
+    return out
+
+
+def _corrections(
+    rows: pd.DataFrame, past: pd.DataFrame, lo_name: str, hi_name: str, alpha: float, window: int
+) -> np.ndarray:
+    """Each row's CQR correction Q from the scores of the last `window` past forecasts
+    whose target date is at or before its cutoff (NaN where too few for a finite one)."""
+    y = past["y"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.maximum(
+            np.log(past[lo_name].to_numpy(dtype=float) / y),
+            np.log(y / past[hi_name].to_numpy(dtype=float)),
+        )
+    end = np.searchsorted(past["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
+    q = np.full(len(rows), np.nan)
+    for i, (a, b) in enumerate(zip(np.maximum(end - window, 0), end, strict=True)):
+        pool = np.sort(scores[a:b][np.isfinite(scores[a:b])])
+        k = math.ceil((len(pool) + 1) * (1 - alpha) - 1e-9)
+        if 1 <= k <= len(pool):
+            q[i] = pool[k - 1]
+    return q
