@@ -46,10 +46,10 @@ NHITS: dict[str, Any] = {
 }
 PRESET_DOWNSAMPLE = (4, 2, 1)
 # TCN: 3 levels of 32 channels, kernel 5: a receptive field of 57 days, nearly all of the
-# default 60-day window, with about 27,000 weights (the paper: 4-8 levels of 25-150).
+# default 60-day window, with about 26,000 weights (the paper: 4-8 levels of 25-150).
 TCN: dict[str, Any] = {"tcn_levels": 3, "tcn_channels": 32, "tcn_kernel": 5, "dropout": 0.1}
 # PatchTST: the paper's patches (16 days every 8: 7 patches of a 60-day window) on a small
-# encoder: 2 layers of width 32 with 2 heads, feed-forward 64, about 21,000 weights (the
+# encoder: 2 layers of width 32 with 2 heads, feed-forward 64, about 19,000 weights (the
 # paper: 3 layers of 128 with 16 heads). No RevIN: the inputs are already scaled daily
 # returns, and the outputs are changes over k days, not the window's series continued.
 PATCHTST: dict[str, Any] = {
