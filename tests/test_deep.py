@@ -49,8 +49,8 @@ class Network(nn.Module):
 
 
 def check(window: int, horizon: int, options: dict[str, Any]) -> None:
-    if options["dropout"] >= 1:
-        raise SeqcastError(f"--dropout {options['dropout']}: below 1")
+    if window < 4:
+        raise SeqcastError(f"--window {window}: tinymlp needs --window 4 or more")
 
 
 @pytest.fixture
@@ -195,12 +195,16 @@ def test_the_pinball_loss_of_the_median_is_half_the_absolute_error() -> None:
         ({"val_days": 20, "shrink": True}, "use --val-days 30 or more, or --no-shrink"),
         ({"transform": "pct_change", "quantile_levels": (80.0,)}, "quantile heads need"),
         ({"quantile_levels": (0.8,)}, "quantile level 0.8: a percentage from 1 to 100"),
+        ({"model": "tinymlp", "dropout": 1.0}, "--dropout 1: a rate from 0 up to"),
+        ({"model": "tinymlp", "window": 3}, "--window 3: tinymlp needs --window 4 or more"),
         ({"epochs": 0}, "--epochs 0: at least 1"),
         ({"optimizer": "lbfgs"}, "--optimizer 'lbfgs': choose one of"),
         ({"learning_rate": -1.0}, "--lr -1: the learning rate must be above 0"),
     ],
 )
-def test_bad_settings_are_one_line_before_any_training(settings: dict, message: str) -> None:
+def test_bad_settings_are_one_line_before_any_training(
+    settings: dict, message: str, tinymlp: str
+) -> None:
     model = DeepForecaster(**{**SMALL, **settings})
     with pytest.raises(SeqcastError, match=message.replace("(", r"\(")) as caught:
         model.fit(random_walk(n=200))

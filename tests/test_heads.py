@@ -101,18 +101,34 @@ def test_a_run_with_heads_saves_and_replays_its_intervals(tmp_path: Path) -> Non
     pd.testing.assert_frame_equal(loaded.next_days, result.next_days)
 
 
-def test_serve_says_it_does_not_compute_the_heads_intervals(tmp_path: Path) -> None:
-    from seqcast.serve.forecast import check_request
+@pytest.mark.parametrize("method", ["quantile", "cqr"])
+def test_serve_answers_what_seqcast_forecast_gives(method: str, tmp_path: Path) -> None:
+    from seqcast.data.load import read_prices
+    from seqcast.serve.forecast import check_request, forecast
+    from seqcast.serve.series import Item
     from seqcast.serve.served import load
 
-    evaluation = Evaluation(test_days=30, levels=(80.0,), intervals="quantile", calibration_days=60)
-    model = registry.make("dlinear", _small())
-    data = Loaded(random_walk(n=330), "yahoo", source="generated")
-    directory = runs.save(Experiment({"dlinear": model}, evaluation).run(data), tmp_path / "r")
+    from .conftest import write_yahoo_csv
+
+    walk = random_walk(n=360, seed=5)
+    short = write_yahoo_csv(walk.iloc[:330], tmp_path / "short.csv")
+    longer = write_yahoo_csv(walk, tmp_path / "longer.csv")  # 30 newer days join CQR's pool
+    evaluation = Evaluation(
+        test_days=30, horizon=3, levels=(80.0, 95.0), intervals=method, calibration_days=60
+    )
+    models = {"dlinear": registry.make("dlinear", _small()), "drift": registry.make("drift")}
+    result = Experiment(models, evaluation).run(read_prices(short))
+    directory = runs.save(result, tmp_path / "r", report=False)
     served = load("r", directory)
-    assert check_request(served, None, None, None)[1] == []  # no levels asked: none given
-    with pytest.raises(SeqcastError, match="come from quantile heads"):
-        check_request(served, None, [80.0], None)
+    for label in ("dlinear", "drift"):  # drift has no heads: conformal beside them
+        loaded = read_prices(longer)
+        horizon, levels, _ = check_request(served, 3, None, label)
+        item = Item("x", loaded.series, loaded.frame)
+        answer = forecast(served, [item], horizon, levels, label)[0]
+        expected = runs.forecast_next(directory, longer, 3, model=label)[0].table
+        for column in expected.columns[1:]:
+            np.testing.assert_allclose(answer[column], expected[column], rtol=1e-9, atol=0)
+        assert np.isfinite(np.array(answer["hi-95"], dtype=float)).all()
 
 
 def test_the_cli_refuses_quantile_intervals_of_a_recursive_model(

@@ -101,17 +101,26 @@ def _corrections(
 ) -> np.ndarray:
     """Each row's CQR correction Q from the scores of the last `window` past forecasts
     whose target date is at or before its cutoff (NaN where too few for a finite one)."""
-    y = past["y"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scores = np.maximum(
-            np.log(past[lo_name].to_numpy(dtype=float) / y),
-            np.log(y / past[hi_name].to_numpy(dtype=float)),
-        )
+    errors = scores(
+        past["y"].to_numpy(dtype=float),
+        past[lo_name].to_numpy(dtype=float),
+        past[hi_name].to_numpy(dtype=float),
+    )
     end = np.searchsorted(past["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
-    q = np.full(len(rows), np.nan)
-    for i, (a, b) in enumerate(zip(np.maximum(end - window, 0), end, strict=True)):
-        pool = np.sort(scores[a:b][np.isfinite(scores[a:b])])
-        k = math.ceil((len(pool) + 1) * (1 - alpha) - 1e-9)
-        if 1 <= k <= len(pool):
-            q[i] = pool[k - 1]
-    return q
+    starts = np.maximum(end - window, 0)
+    return np.array([correction(errors[a:b], alpha) for a, b in zip(starts, end, strict=True)])
+
+
+def scores(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """CQR's conformity scores on the log scale: how far each truth fell outside its
+    quantiles (negative: inside), NaN where a value is missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.maximum(np.log(lo / y), np.log(y / hi))
+
+
+def correction(pool: np.ndarray, alpha: float) -> float:
+    """The ceil((n + 1)(1 - alpha))-th smallest of the n finite scores; NaN where that is
+    beyond n (too few scores for a finite interval)."""
+    finite = np.sort(pool[np.isfinite(pool)])
+    k = math.ceil((len(finite) + 1) * (1 - alpha) - 1e-9)
+    return float(finite[k - 1]) if 1 <= k <= len(finite) else math.nan

@@ -150,6 +150,9 @@ class DeepForecaster(DeepSettings, Forecaster):
                 raise SeqcastError(f"--{key} {getattr(self, key)}: at least {least}")
         self._check_training()
         self._check_heads()
+        rate = self.options().get("dropout", 0.0)  # the one option several networks share
+        if not 0.0 <= rate < 1.0:
+            raise SeqcastError(f"--dropout {rate:g}: a rate from 0 up to (not including) 1")
         module = importlib.import_module(self.architecture.module)
         module.check(self.window, self.horizon, self.options())
 

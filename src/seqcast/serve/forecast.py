@@ -19,6 +19,7 @@ from seqcast.evaluate.heads import METHODS as HEAD_METHODS
 from seqcast.evaluate.intervals import column_names, min_errors, volatility
 from seqcast.models.base import future_dates
 from seqcast.serve.bounds import bounds, newer_errors
+from seqcast.serve.heads import head_bounds, serves_heads
 from seqcast.serve.paths import Paths, alone, together, windowed
 from seqcast.serve.series import Item
 from seqcast.serve.served import Served
@@ -39,15 +40,8 @@ def check_request(
     label = model or served.model
     if label not in result.columns:
         raise SeqcastError(f"no model '{label}' in run {served.name}; it has {_listed(served)}")
-    method = result.settings["evaluation"].get("intervals")
-    from_heads = method in HEAD_METHODS  # the heads' bounds are not computed here (yet)
-    offered = list(result.levels) if served.has_intervals and not from_heads else []
+    offered = list(result.levels) if served.has_intervals else []
     asked = offered if levels is None else list(dict.fromkeys(levels))
-    if from_heads and asked:
-        raise SeqcastError(
-            f"run {served.name}'s intervals come from quantile heads (--intervals {method}),"
-            " which serve does not compute; ask without levels, or use seqcast forecast"
-        )
     unknown = [level for level in asked if level not in offered]
     if unknown:
         have = ", ".join(f"{x:g}" for x in offered) or "none (it was made without --levels)"
@@ -91,7 +85,7 @@ def _answer(
     label: str,
 ) -> dict[str, Any]:
     columns = served.result.columns
-    spans = {c: _bounds(served, item, c, paths[c], levels) for c in columns[label] if levels}
+    spans = {c: _spans(served, item, c, paths[c], levels) for c in columns[label] if levels}
     answer: dict[str, Any] = {
         "item_id": item.name,
         "dates": [str(d.date()) for d in future_dates(item.series.index, horizon)],
@@ -115,13 +109,29 @@ def _check_length(served: Served, item: Item, columns: list[str], label: str) ->
         )
 
 
-def _bounds(
+def _spans(
     served: Served, item: Item, column: str, paths: Paths, levels: list[float]
 ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Per level, (lo, hi) over the horizon of one column's forecast."""
+    """Per level, (lo, hi) over the horizon of one column's forecast: from its quantile
+    heads where the run's intervals come from them, else from the run's errors (split
+    conformal for a column without heads beside them)."""
+    result = served.result
+    if serves_heads(result, column):
+        return head_bounds(
+            result, served.head_scores, item, column, paths, len(paths.point), levels
+        )
+    method = result.settings["evaluation"]["intervals"]
+    return _bounds(
+        served, item, column, paths, levels, "conformal" if method in HEAD_METHODS else method
+    )
+
+
+def _bounds(
+    served: Served, item: Item, column: str, paths: Paths, levels: list[float], method: str
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Per level, (lo, hi) over the horizon of one column's forecast, by `method`."""
     series, horizon = item.series, len(paths.point)
-    evaluation = served.result.settings["evaluation"]
-    method, window = evaluation["intervals"], int(evaluation["calibration_days"])
+    window = int(served.result.settings["evaluation"]["calibration_days"])
     vol = volatility(series) if method == "scaled" else None
     cutoff = series.index.to_numpy(dtype="datetime64[ns]")[-1]
     lo = {level: np.full(horizon, np.nan) for level in levels}

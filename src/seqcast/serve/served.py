@@ -19,6 +19,7 @@ from seqcast.errors import SeqcastError
 from seqcast.io import read_json
 from seqcast.result import Result
 from seqcast.runs.forecasting import default_model
+from seqcast.serve.heads import Scores, run_scores
 
 # What makes a run: a forecast written into the directory later changes none of these.
 MADE_OF = ("config.json", "forecasts.csv", "calibration.csv", "results.json")
@@ -46,6 +47,7 @@ class Served:
     scores: list[dict[str, Any]]  # results.json's summary rows: model, h, MAE, DM p...
     errors: dict[tuple[str, int], Errors]  # (column, h) -> the run's own errors
     last_cutoff: pd.Timestamp  # the newest cutoff of the run's forecasts
+    head_scores: Scores  # (column, h, level) -> its quantile heads' CQR scores, if any
 
     @property
     def has_intervals(self) -> bool:
@@ -119,6 +121,7 @@ def _served(name: str, directory: Path, digest: str, result: Result, results: An
         summary,
         _errors(pd.concat(known, ignore_index=True), result),
         pd.Timestamp(result.table["cutoff"].max()),
+        run_scores(pd.concat(known, ignore_index=True), result),
     )
 
 
