@@ -95,7 +95,6 @@ def test_covariates_inform_the_forecast():
         ({"nbeats_layers": 0}, "--nbeats-layers 0: at least 1"),
         ({"nbeats_units": 0}, "--nbeats-units 0: at least 1"),
         ({"nbeats_degree": -1}, r"--nbeats-degree -1: at least 0"),
-        ({"dropout": 1.0}, "--dropout 1: from 0 to below 1"),
     ],
 )
 def test_bad_options_are_one_line(options, line):

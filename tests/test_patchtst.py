@@ -82,7 +82,6 @@ def test_revin_makes_the_forecast_follow_the_windows_level_and_scale():
             r"--patchtst-d-model 30: a multiple of --patchtst-heads \(4\), e.g. 32",
         ),
         ({"patchtst_layers": 0}, 60, "--patchtst-layers 0: at least 1"),
-        ({"dropout": -0.1}, 60, "--dropout -0.1: from 0 to below 1"),
     ],
 )
 def test_bad_options_are_one_line(options, window, line):

@@ -74,7 +74,6 @@ def test_weight_normalisation_keeps_the_initial_weights_and_ignores_the_scale_of
         ({"tcn_kernel": 1}, 60, "--tcn-kernel 1: at least 2"),
         ({"tcn_levels": 0}, 60, "--tcn-levels 0: at least 1"),
         ({"tcn_channels": 0}, 60, "--tcn-channels 0: at least 1"),
-        ({"dropout": 1.0}, 60, "--dropout 1: from 0 to below 1"),
     ],
 )
 def test_bad_options_are_one_line(options, window, line):

@@ -45,12 +45,6 @@ def check(window: int, horizon: int, options: dict[str, Any]) -> None:
             raise SeqcastError(f"--{name.replace('_', '-')} {o[name]}: at least 1")
     if o["nbeats_degree"] < 0:
         raise SeqcastError(f"--nbeats-degree {o['nbeats_degree']}: at least 0 (a level)")
-    check_dropout(o["dropout"])
-
-
-def check_dropout(rate: float) -> None:
-    if not 0.0 <= rate < 1.0:
-        raise SeqcastError(f"--dropout {rate:g}: from 0 to below 1")
 
 
 def mlp(inputs: int, layers: int, units: int, dropout: float) -> nn.Sequential:

@@ -27,7 +27,7 @@ from seqcast.errors import SeqcastError
 from seqcast.models.arch_settings import NHITS, PRESET_DOWNSAMPLE, NHitsSettings
 from seqcast.models.arch_settings import build as build_direct
 from seqcast.models.deep import DeepForecaster
-from seqcast.models.nbeats import check_dropout, mlp
+from seqcast.models.nbeats import mlp
 
 
 def downsample(options: dict[str, Any], horizon: int) -> tuple[int, ...]:
@@ -67,7 +67,6 @@ def check(window: int, horizon: int, options: dict[str, Any]) -> None:
     for name in ("nhits_blocks", "nhits_layers", "nhits_units"):
         if o[name] < 1:
             raise SeqcastError(f"--{name.replace('_', '-')} {o[name]}: at least 1")
-    check_dropout(o["dropout"])
 
 
 def _text(values: tuple[int, ...]) -> str:

@@ -30,7 +30,6 @@ from seqcast.models.arch_settings import PATCHTST, PatchTstSettings
 from seqcast.models.arch_settings import build as build_direct
 from seqcast.models.deep import DeepForecaster
 from seqcast.models.grouped_module import Dropout
-from seqcast.models.nbeats import check_dropout
 
 
 def patches(window: int, patch: int, stride: int) -> int:
@@ -62,7 +61,6 @@ def check(window: int, horizon: int, options: dict[str, Any]) -> None:
             f"--patchtst-d-model {o['patchtst_d_model']}: a multiple of --patchtst-heads"
             f" ({heads}), e.g. {heads * 8}"
         )
-    check_dropout(o["dropout"])
 
 
 class EncoderLayer(nn.Module):

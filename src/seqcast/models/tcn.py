@@ -24,7 +24,6 @@ from seqcast.models.arch_settings import TCN, TcnSettings
 from seqcast.models.arch_settings import build as build_direct
 from seqcast.models.deep import DeepForecaster
 from seqcast.models.grouped_module import Dropout
-from seqcast.models.nbeats import check_dropout
 
 
 def receptive_field(levels: int, kernel: int) -> int:
@@ -41,7 +40,6 @@ def check(window: int, horizon: int, options: dict[str, Any]) -> None:
             raise SeqcastError(f"--{name.replace('_', '-')} {o[name]}: at least 1")
     if o["tcn_kernel"] < 2:
         raise SeqcastError(f"--tcn-kernel {o['tcn_kernel']}: at least 2 (1 sees one day)")
-    check_dropout(o["dropout"])
     field = receptive_field(o["tcn_levels"], o["tcn_kernel"])
     if window < field:
         raise SeqcastError(
