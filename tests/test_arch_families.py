@@ -215,7 +215,6 @@ def test_compare_runs_the_architectures_and_refuses_bad_options(
         "3",
     ]
     args += ["--patchtst-patch", "8", "--test-days", "20", "--val-days", "30", "-q"]
-    args += ["--no-shrink"]  # one epoch shrinks every model to naive: equal losses break the MCS
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "cmp")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cmp" / "report.html").is_file()

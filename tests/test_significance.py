@@ -159,6 +159,16 @@ def test_confidence_set_with_identical_losses() -> None:
     assert confidence_set(losses[["good"]]) == ["good"]
 
 
+def test_confidence_set_with_losses_equal_up_to_rounding() -> None:
+    """Networks shrunk to naive differ from it by 1e-14: arch's MCS cannot rank columns
+    whose differences have no variance (it raised IndexError), so they count as one."""
+    losses = _losses()[["naive", "bad"]]
+    losses["shrunk"] = losses["naive"] * (1 + 1e-14)
+    losses["shrunk2"] = losses["naive"] + 1e-14
+    included = confidence_set(losses, seed=1)
+    assert included == ["naive", "shrunk", "shrunk2"]
+
+
 def test_confidence_set_refuses_missing_losses() -> None:
     losses = _losses()
     losses.loc[3, "bad"] = math.nan

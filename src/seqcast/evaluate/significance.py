@@ -121,8 +121,9 @@ def confidence_set(
     """The model confidence set of Hansen, Lunde and Nason (2011) at level 1 - `size`: the
     columns of `losses` (one per model, one row per forecast) statistically
     indistinguishable from the best, by arch's stationary bootstrap (`seed`: reproducible)
-    with blocks of sqrt(T) rows. Columns with identical losses (`auto` that chose naive
-    everywhere, and naive) stand or fall together: the test sees one of them."""
+    with blocks of sqrt(T) rows. Columns with the same losses (`auto` that chose naive
+    everywhere, and naive; a network shrunk to naive, equal up to rounding) stand or fall
+    together: the test sees one of them (their loss differences have no variance)."""
     try:
         from arch.bootstrap import MCS
     except ImportError:
@@ -143,13 +144,18 @@ def confidence_set(
 
 
 def _first_identical(losses: pd.DataFrame) -> dict:
-    """Each column's first column with bit-identical losses (itself if none before it)."""
+    """Each column's first column with the same losses to rounding (itself if none)."""
     first: dict = {}
     for name in losses.columns:
         values = losses[name].to_numpy()
-        twins = (seen for seen in first.values() if np.array_equal(losses[seen], values))
+        twins = (seen for seen in first.values() if _same(losses[seen].to_numpy(), values))
         first[name] = next(twins, name)
     return first
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal but for floating-point rounding (1e-9 of the losses' scale)."""
+    return bool(np.allclose(a, b, rtol=0, atol=1e-9 * max(float(np.abs(a).max()), 1e-300)))
 
 
 def chi2_tail(x: float, df: int) -> float:
