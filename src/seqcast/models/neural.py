@@ -97,8 +97,11 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         return settings
 
     def train_config(self, warm: bool = False) -> TrainConfig:
-        """How to train: a warm-started refit (models/warm.py) for `warm_epochs` at most."""
+        """How to train. A warm-started refit (models/warm.py) begins near its best: it
+        trains `warm_epochs` at most, and with early stopping ends at the first epoch that
+        does not beat the best validation loss yet (the start's, at first)."""
         settings = self.resolved()
+        patience = settings["patience"]
         return TrainConfig(
             epochs=self.warm_epochs if warm else self.epochs,
             batch_size=self.batch_size,
@@ -106,7 +109,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
             learning_rate=self.learning_rate,
             loss=settings["loss"],
             shuffle=self.shuffle,
-            patience=settings["patience"],
+            patience=1 if warm and patience else patience,
         )
 
     def check(self) -> None:
