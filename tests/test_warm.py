@@ -2,6 +2,7 @@
 state and first scales), step k of every seed's chain trains as one group and each ends
 where it would alone, and --warm-start is refused where it cannot mean anything."""
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,7 @@ def test_a_warm_chain_goes_on_from_each_fit_with_its_first_scales() -> None:
     assert all(f.inputs_.state() == first for f in fitted)  # the scales of the first fit
     # the optimizer goes on counting: each refit's steps add to the one before's
     steps = [f.moments_[0].steps for f in fitted]
-    assert all(later > earlier for earlier, later in zip(steps, steps[1:], strict=False))
+    assert all(later > earlier for earlier, later in itertools.pairwise(steps))
     # ...and a cold refit of the same history would have scaled it on its own
     cold = NeuralForecaster(**SMALL).fit(jobs[-1].y)
     assert cold.inputs_.state() != first
