@@ -17,8 +17,11 @@ from seqcast.evaluate.backtest import Walk
 from seqcast.experiment import Experiment
 from seqcast.models.base import FitJob, fit_all, waves
 from seqcast.models.baselines import DriftForecaster, NaiveForecaster
+from seqcast.models.networks import SpecNet
 from seqcast.models.neural import NeuralForecaster
 from seqcast.models.optim import GroupedOptimizer
+from seqcast.models.spec import parse_layers
+from seqcast.models.train import Carry, MemberData, TrainConfig, fit_members
 from seqcast.settings import Evaluation
 
 from .conftest import TINY, random_walk, write_yahoo_csv
@@ -141,3 +144,23 @@ def test_the_cli_refuses_warm_start_in_one_line(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and "--warm-start" in lines[0]
+
+
+def test_a_warm_member_keeps_its_start_when_no_epoch_beats_it() -> None:
+    # the start (all weights 0) forecasts 0, exactly the validation targets: no epoch can beat
+    # it, while a cold member's first epoch is its best yet whatever it scores
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 8, 1)).astype(np.float32)
+    data = MemberData(X, rng.normal(size=(64, 1)), (X[:16], np.zeros((16, 1))))
+    config = TrainConfig(4, 16, "rmsprop", None, "mae", True, patience=1)
+    net = SpecNet(parse_layers("gru:4, dense:1"), window=8, seeds=[0, 1])
+    with torch.no_grad():
+        for param in net.parameters():
+            param.zero_()
+    start = GroupedOptimizer("rmsprop", net.parameters(), 1).member(0)
+    carry = Carry([start, None])  # member 0 goes on from the zeros; member 1 starts cold
+    histories, finals = fit_members(net, [data, data], config, carry=carry)
+    assert len(histories[0]) == 1 and histories[0][0].val_loss > 0  # one worse epoch: stop
+    assert all(not p.any() for p in finals[0].parameters())  # ...back to its start
+    assert any(p.any() for p in finals[1].parameters())  # the cold one kept its epoch
+    assert carry.ended[0].steps == 64 // 16  # and hands on the optimizer of its one epoch
