@@ -164,3 +164,14 @@ def test_a_warm_member_keeps_its_start_when_no_epoch_beats_it() -> None:
     assert all(not p.any() for p in finals[0].parameters())  # ...back to its start
     assert any(p.any() for p in finals[1].parameters())  # the cold one kept its epoch
     assert carry.ended[0].steps == 64 // 16  # and hands on the optimizer of its one epoch
+
+
+def test_the_test_periods_chain_starts_cold_and_only_warm_models_chain() -> None:
+    series = random_walk(n=300)
+    models = {"m": NeuralForecaster(**SMALL), "naive": NaiveForecaster()}
+    walk = Walk(series, models, 5, refit_every=2, calibration_days=4, warm_start=True)
+    chained = [(origin, job.previous) for origin, name, job in walk.planned if name == "m"]
+    origins = [origin for origin, _ in chained]
+    assert origins == [291, 293, 295, 297, 299]  # calibration's fits, then the test's
+    assert [previous is None for _, previous in chained] == [True, False, True, False, False]
+    assert all(job.previous is None for _, name, job in walk.planned if name == "naive")
