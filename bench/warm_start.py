@@ -120,6 +120,39 @@ def speed(
     return report
 
 
+def per_refit(series: pd.Series, refits: int) -> dict[str, Any]:
+    """The warm chain's cost split: wall and CPU seconds of each refit (each wave of
+    fit_all is one `fit_many` call), the first one cold."""
+    from seqcast.models.neural import NeuralForecaster
+
+    calls: list[dict[str, float]] = []
+    original = NeuralForecaster.fit_many.__func__  # type: ignore[attr-defined]
+
+    def timed(cls, jobs):  # type: ignore[no-untyped-def]
+        wall, cpu = time.perf_counter(), time.process_time()
+        original(cls, jobs)
+        calls.append(
+            {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
+            | {"load": os.getloadavg()[0], "epochs": len(jobs[0].forecaster.history_)}
+        )
+
+    NeuralForecaster.fit_many = classmethod(timed)  # type: ignore[method-assign, assignment]
+    try:
+        walk(series.iloc[: len(series) - YEAR + refits], "gru", refits, 1, True)
+    finally:
+        NeuralForecaster.fit_many = classmethod(original)  # type: ignore[method-assign]
+    warm = calls[1:]
+    print(
+        f"cold first fit: {calls[0]['wall_s']:.1f} s wall, {calls[0]['cpu_s']:.1f} s CPU,"
+        f" {calls[0]['epochs']} epochs; {len(warm)} warm refits:"
+        f" {min(c['wall_s'] for c in warm):.1f}-{max(c['wall_s'] for c in warm):.1f} s wall,"
+        f" {min(c['cpu_s'] for c in warm):.1f}-{max(c['cpu_s'] for c in warm):.1f} s CPU,"
+        f" {min(c['epochs'] for c in warm)}-{max(c['epochs'] for c in warm)} epochs",
+        flush=True,
+    )
+    return {"refits": calls}
+
+
 def accuracy(series: pd.Series, presets: list[str], refit: int) -> dict[str, Any]:
     selection = series.iloc[: len(series) - YEAR]  # the year before the held-out one
     report: dict[str, Any] = {
@@ -154,11 +187,15 @@ def main() -> None:
     parser.add_argument("--accuracy", action="store_true", help="the selection-year study")
     parser.add_argument("--presets", default="gru", help="--accuracy: neural presets")
     parser.add_argument("--refit-every", type=int, default=7, help="--accuracy: refit days")
+    parser.add_argument("--per-refit", type=int, default=0, help="only: time each refit")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     runtime.prepare()  # the process settings seqcast's CLI applies
     series = read_prices(args.data).series
-    if args.accuracy:
+    if args.per_refit:
+        report = per_refit(series, args.per_refit)
+        name = "warm_start_refits.json"
+    elif args.accuracy:
         report = accuracy(series, args.presets.split(","), args.refit_every)
         name = "warm_start_accuracy.json"
     else:
