@@ -85,6 +85,8 @@ def test_help_documents_every_option() -> None:
         "--seed",
         "--test-days",
         "--refit-every",
+        "--warm-start",
+        "--warm-epochs",
         "--seeds",
         "--baselines",
         "--json",
