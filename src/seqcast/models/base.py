@@ -39,7 +39,8 @@ STATEFUL = "stateful"  # learns state that state()/restore() must carry (else: n
 COVARIATES = "uses_covariates"  # reads past covariates beside the price
 CANDIDATE = "candidate"  # `auto` may choose it
 SELECTS = "selects"  # chooses among candidates an experiment backtests beside it (auto)
-TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE, SELECTS})
+POOLED = "pools_series"  # learns from every series of a panel at once: they fit together
+TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE, SELECTS, POOLED})
 
 
 class Estimator:
