@@ -13,8 +13,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ import pytest
 from seqcast import cluster as ray_cluster
 from seqcast.cluster import Cluster, connect, pieces
 from seqcast.data.load import Loaded
+from seqcast.evaluate.backtest import Walk
 from seqcast.experiment import Experiment
 from seqcast.models import registry
 from seqcast.result import Panel
@@ -42,6 +44,33 @@ def test_pieces_keep_the_order_and_differ_by_one_at_most() -> None:
             cut = pieces(list(range(n)), count)
             assert [x for piece in cut for x in piece] == list(range(n))
             assert max(map(len, cut)) - min(map(len, cut)) <= 1
+
+
+class InProcess:
+    """A cluster's shape, run here: records each task's series, per model column."""
+
+    def __init__(self, slots: int):
+        self.count = slots
+        self.tasks: list[tuple[str, int]] = []  # (the walks' first column, series in it)
+
+    def slots(self) -> int:
+        return self.count
+
+    def map(self, function: Callable[[list[Walk]], Any], items: list[list[Walk]]) -> list[Any]:
+        self.tasks += [(walks[0].names[0], len(walks)) for walks in items]
+        return [function(walks) for walks in items]
+
+
+def test_each_models_series_are_cut_in_slots_a_pooled_models_kept_whole() -> None:
+    series = [Loaded(random_walk(150, seed=k), "yahoo", name=f"s{k}") for k in range(3)]
+    pooled = registry.make("gru", {**TINY, "pooled": True})
+    experiment = Experiment({"drift": registry.make("drift"), "gru": pooled}, Evaluation(30))
+    spread = InProcess(slots=2)
+    remote = experiment.run_many(series, cast(Cluster, spread))
+    assert spread.tasks == [("naive", 2), ("naive", 1), ("drift", 2), ("drift", 1), ("gru@0", 3)]
+    local = experiment.run_many(series)
+    assert remote.results["s2"].fitted["gru@0"].fit_info()["pooled_series"] == 3
+    _same(local, remote)
 
 
 def _panel() -> list[Loaded]:
