@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +72,12 @@ def fits(data: list[str], models: str) -> int:
     return sum(columns * len(fit_origins(len(d.series), 365, 30, calibration)) for d in loaded)
 
 
-def panel_vs_separate(files: list[str], models: str, repeats: int) -> list[dict[str, Any]]:
-    """`repeats` pairs: the series as one panel command, then one command per series."""
-    pairs = []
+def panel_vs_separate(
+    files: list[str], models: str, repeats: int, save: Callable[[list[dict[str, Any]]], None]
+) -> list[dict[str, Any]]:
+    """`repeats` pairs: the series as one panel command, then one command per series (each
+    pair saved as it ends: a long run stopped early keeps what it measured)."""
+    pairs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as out:
         for k in range(repeats):
             panel = command(files, models, f"{out}/panel-{k}")
@@ -89,9 +93,11 @@ def panel_vs_separate(files: list[str], models: str, repeats: int) -> list[dict[
                 "load_after": each[-1]["load_after"],
             }
             pairs.append({"panel": panel, "separate": separate})
+            save(pairs)
             print(
-                f"pair {k + 1}: panel {panel['seconds']:.0f} s ({panel['peak_mb']:.0f} MB),"
-                f" separate {separate['seconds']:.0f} s ({separate['peak_mb']:.0f} MB):"
+                f"pair {k + 1}: panel {panel['seconds']:.0f} s ({panel['cpu_s']:.0f} cpu s,"
+                f" {panel['peak_mb']:.0f} MB), separate {separate['seconds']:.0f} s"
+                f" ({separate['cpu_s']:.0f} cpu s, {separate['peak_mb']:.0f} MB):"
                 f" {separate['seconds'] / panel['seconds']:.2f}x;"
                 f" load {panel['load_before'][0]:.1f}..{separate['load_after'][0]:.1f}",
                 flush=True,
@@ -110,12 +116,14 @@ def summary(pairs: list[dict[str, Any]], count: int) -> dict[str, Any]:
         seconds = [p[side]["seconds"] for p in pairs]
         out[side] = {
             "seconds": spread(seconds),
+            "cpu_s": spread([p[side]["cpu_s"] for p in pairs]),
             "peak_mb": spread([p[side]["peak_mb"] for p in pairs]),
             "fits_per_minute": spread([count * 60 / s for s in seconds]),
         }
-    out["separate_over_panel"] = spread(
-        [p["separate"]["seconds"] / p["panel"]["seconds"] for p in pairs]
-    )
+    for what in ("seconds", "cpu_s"):
+        out[f"separate_over_panel_{what}"] = spread(
+            [p["separate"][what] / p["panel"][what] for p in pairs]
+        )
     return out
 
 
@@ -145,15 +153,19 @@ def main() -> None:
     else:
         chosen = files[: args.series]
         count = fits(chosen, args.models)
-        pairs = panel_vs_separate(chosen, args.models, args.repeats)
-        report |= {
-            "series": [Path(f).stem for f in chosen],
-            "fits": count,
-            "pairs": pairs,
-            "summary": summary(pairs, count),
-        }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+        report |= {"series": [Path(f).stem for f in chosen], "fits": count}
+
+        def save(pairs: list[dict[str, Any]]) -> None:
+            write(args.out, report | {"pairs": pairs, "summary": summary(pairs, count)})
+
+        panel_vs_separate(chosen, args.models, args.repeats, save)
+        return
+    write(args.out, report)
+
+
+def write(path: str, report: dict[str, Any]) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
