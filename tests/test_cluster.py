@@ -9,6 +9,7 @@ its own raylet with its own worker processes, as `ray start --head` and `ray sta
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -30,7 +31,7 @@ from seqcast.models import registry
 from seqcast.result import Panel
 from seqcast.settings import Evaluation
 
-from .conftest import TINY, random_walk
+from .conftest import TINY, random_walk, write_yahoo_csv
 
 TASK = "ray::_with_threads"  # a worker's title while it runs one of seqcast's tasks
 
@@ -156,6 +157,32 @@ def test_without_retries_the_same_kill_loses_the_task(
     with Killer(raylets) as killer, pytest.raises(RayError, match=r"(?i)worker|died|crash"):
         _experiment().run_many(_panel(), cluster)
     assert killer.killed is not None
+
+
+@pytest.mark.ray
+def test_compare_of_a_folder_with_ray_address_equals_it_without(
+    two_nodes: tuple[Cluster, list[int]], tmp_path: Path
+) -> None:
+    """The command as users run it: `compare --data DIR --ray HOST:PORT`."""
+    from typer.testing import CliRunner
+
+    from seqcast.cli.app import app
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    for k in range(3):
+        write_yahoo_csv(random_walk(200, seed=k), folder / f"S{k}.csv")
+
+    def summary(*ray: str) -> pd.DataFrame:
+        args = ["compare", "--data", folder, "--models", "naive,drift", "--test-days", "30"]
+        args += ["--json", "--no-report", "--out", tmp_path / f"run{len(ray)}", *ray]
+        done = CliRunner().invoke(app, [str(a) for a in args])
+        assert done.exit_code == 0, done.output
+        return pd.DataFrame(json.loads(done.stdout)["pooled"])
+
+    local, remote = summary(), summary("--ray", two_nodes[0].address)
+    assert set(local["model"]) == {"naive", "drift"}
+    pd.testing.assert_frame_equal(remote, local, atol=1e-6, rtol=0)
 
 
 class Killer(threading.Thread):
