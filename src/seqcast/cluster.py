@@ -5,6 +5,12 @@ Ray tasks. Ray is an optional extra: `pip install 'seqcast[ray]'`.
 A cluster: `ray start --head` on one machine (it prints its address, e.g. 10.0.0.5:6379),
 `ray start --address 10.0.0.5:6379` on the others (each with seqcast installed), then
 `seqcast compare --ray 10.0.0.5:6379` or `seqcast tune ... --ray 10.0.0.5:6379` anywhere.
+
+Retries: a task whose worker process or machine dies (killed, stopped by Ray's memory
+monitor, a node lost) runs again from its inputs, up to RETRIES times. Every task is a pure
+function of its inputs (data, settings, seeds), so the retry returns what the lost attempt
+would have, and a panel does not lose a series to one dead worker. An exception the task
+raises itself (bad input, a bug) is not retried: it would be raised again, only later.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ import logging
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, TypeVar
 
 from seqcast.errors import SeqcastError
 
 LOCAL = "local"  # `--ray` alone: a Ray instance on this machine, started for the command
+RETRIES = 3  # runs of a task after its worker dies (Ray's own default for tasks)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -39,7 +47,9 @@ class Cluster:
         """`function(*args)` as a task started now; `wait` (or `ray.get`) collects it."""
         import ray
 
-        remote: Any = ray.remote(num_cpus=self.cpus, max_retries=0)(_with_threads)
+        remote: Any = ray.remote(num_cpus=self.cpus, max_retries=RETRIES, retry_exceptions=False)(
+            _with_threads
+        )
         return remote.remote(function, args, self.cpus)
 
     def slots(self) -> int:
@@ -47,6 +57,15 @@ class Cluster:
         import ray
 
         return max(1, int(ray.cluster_resources().get("CPU", 1)) // self.cpus)
+
+
+def pieces(items: list[T], count: int) -> list[list[T]]:
+    """`items` cut in `count` consecutive pieces (fewer when there are fewer items) whose
+    lengths differ by one at most; in order, so that joining them gives `items` back."""
+    count = max(1, min(count, len(items)))
+    size, longer = divmod(len(items), count)
+    ends = [k * size + min(k, longer) for k in range(count + 1)]
+    return [items[a:b] for a, b in pairwise(ends)]
 
 
 def wait(futures: list[Any]) -> tuple[Any, Any]:

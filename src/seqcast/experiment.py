@@ -18,7 +18,7 @@ from typing import Any, cast
 import pandas as pd
 
 from seqcast import progress
-from seqcast.cluster import Cluster
+from seqcast.cluster import Cluster, pieces
 from seqcast.data.load import Loaded, check_length
 from seqcast.errors import SeqcastError
 from seqcast.evaluate import heads, select
@@ -30,6 +30,7 @@ from seqcast.evaluate.panel import evaluate_panel
 from seqcast.evaluate.stage import evaluate
 from seqcast.models.base import (
     HORIZON_PARAM,
+    POOLED,
     QUANTILE_HEADS,
     SEEDED,
     SELECTS,
@@ -156,8 +157,8 @@ class Experiment:
         }
         if cluster is None:
             done = [self._local(label, len(runs[label]), w) for label, w in walks.items()]
-        else:  # one Ray task per model: its seeds and series still train together
-            done = cluster.map(_timed, list(walks.values()))
+        else:
+            done = _spread(cluster, walks, {k for k, c in runs.items() if _pooled(c)})
             progress.tell("fitted", count=total)
         seconds = {label: took for label, (_, took) in zip(walks, done, strict=True)}
         parts = [[backtests[k] for backtests, _ in done] for k in range(len(data))]
@@ -296,6 +297,22 @@ def _last_cutoff(series: pd.Series, test_days: int, refit_every: int | None) -> 
 def _timed(walks: list[Walk]) -> tuple[list[Backtest], float]:
     start = time.perf_counter()
     return backtest_many(walks), time.perf_counter() - start
+
+
+def _spread(
+    cluster: Cluster, walks: dict[str, list[Walk]], pooled: set[str]
+) -> list[tuple[list[Backtest], float]]:
+    """Each model's series in as many pieces as the cluster runs tasks at once (a pooled
+    model's in one: it learns from all of them), a Ray task each; the seeds and series of
+    a piece train together. Per model: its backtests in series order, its seconds summed."""
+    cut = {k: pieces(w, 1 if k in pooled else cluster.slots()) for k, w in walks.items()}
+    done = iter(cluster.map(_timed, [piece for parts in cut.values() for piece in parts]))
+    joined = [[next(done) for _ in parts] for parts in cut.values()]
+    return [([b for backtests, _ in d for b in backtests], sum(s for _, s in d)) for d in joined]
+
+
+def _pooled(columns: dict[str, Forecaster]) -> bool:
+    return any(POOLED in f.tags() for f in columns.values())
 
 
 def _side_by_side(tables: list[pd.DataFrame]) -> pd.DataFrame:

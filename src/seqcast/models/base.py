@@ -43,8 +43,20 @@ SELECTS = "selects"  # chooses among candidates an experiment backtests beside i
 # quantile heads) and `predict_quantiles`, each level's bounds (see QuantileHeads)
 QUANTILE_HEADS = "quantile_heads"
 WARM = "warm_starts"  # a refit can begin from the fit before it (FitJob.previous)
+POOLED = "pools_series"  # learns from every series of a panel at once: they fit together
 TAGS = frozenset(
-    {SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE, SELECTS, QUANTILE_HEADS, WARM}
+    {
+        SEEDED,
+        HORIZON_PARAM,
+        GROUPED,
+        STATEFUL,
+        COVARIATES,
+        CANDIDATE,
+        SELECTS,
+        QUANTILE_HEADS,
+        WARM,
+        POOLED,
+    }
 )
 
 

@@ -25,6 +25,7 @@ from seqcast.models.base import (
     COVARIATES,
     GROUPED,
     HORIZON_PARAM,
+    POOLED,
     SEEDED,
     STATEFUL,
     WARM,
@@ -64,7 +65,11 @@ class NeuralForecaster(NeuralSettings, Forecaster):
     REPORTED = ("w",)  # the shrinkage weight each fit chose
 
     def tags(self) -> frozenset[str]:
-        return self.TAGS | ({COVARIATES} if self.features else set())
+        return (
+            self.TAGS
+            | ({COVARIATES} if self.features else set())
+            | ({POOLED} if self.pooled else set())
+        )
 
     @property
     def name(self) -> str:
