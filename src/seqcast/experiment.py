@@ -27,7 +27,16 @@ from seqcast.evaluate.intervals import check_enough, check_method
 from seqcast.evaluate.metrics import naive_scale
 from seqcast.evaluate.options import Evaluation
 from seqcast.evaluate.stage import evaluate
-from seqcast.models.base import HORIZON_PARAM, SEEDED, SELECTS, Forecaster, Selector, clone
+from seqcast.models.base import (
+    HORIZON_PARAM,
+    SEEDED,
+    SELECTS,
+    STATEFUL,
+    WARM,
+    Forecaster,
+    Selector,
+    clone,
+)
 from seqcast.models.baselines import NaiveForecaster
 from seqcast.result import Panel, Result
 from seqcast.vocabulary import KEYS, SEPARATOR, run_column
@@ -117,6 +126,7 @@ class Experiment:
                     evaluation.horizon,
                     d.frame,
                     calibration_days,
+                    evaluation.warm_start,
                 )
                 for d, test_days in zip(data, days, strict=True)
             ]
@@ -222,6 +232,8 @@ class Experiment:
         forecasters = [f for columns in runs.values() for f in columns.values()]
         for forecaster in forecasters:
             forecaster.check()
+        if evaluation.warm_start:
+            _check_warm(self.all_models())
         if evaluation.horizon > test_days:
             raise SeqcastError(
                 f"--horizon {evaluation.horizon} is longer than the {test_days}-day test period;"
@@ -236,6 +248,21 @@ class Experiment:
         if calibration_days:
             what = "the window, validation, calibration and test period"
         check_length(series, needed, source, what)
+
+
+def _check_warm(models: dict[str, Forecaster]) -> None:
+    """--warm-start: every model that learns must be able to go on from its last fit (its
+    tags say so), and one at least must."""
+    from seqcast.models.registry import families_tagged
+
+    learners = {label: m for label, m in models.items() if STATEFUL in m.tags()}
+    cold = [label for label, m in learners.items() if WARM not in m.tags()]
+    if cold or not learners:
+        which = f"{', '.join(cold)} cannot" if cold else "none of the models can"
+        raise SeqcastError(
+            f"--warm-start: {which} start a refit from the one before it; the families that"
+            f" can: {'; '.join(families_tagged(WARM))}. Leave those out or --warm-start off"
+        )
 
 
 def _last_cutoff(series: pd.Series, test_days: int, refit_every: int | None) -> Any:

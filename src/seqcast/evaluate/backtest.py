@@ -15,6 +15,10 @@ With `calibration_days`, the same walk-forward runs over that many days before t
 period, on its own fits (the refit schedule extended backwards; fit once = one more fit),
 so that the test period's fits and forecasts are exactly those without it: those
 forecasts are out of sample, and their errors calibrate the intervals (intervals.py).
+
+With `warm_start`, each refit of a forecaster that can (tagged `warm_starts`) continues
+the one before it (models/warm.py); the test period's chain starts cold at its first fit,
+so that calibration leaves it as it is here too.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
-from seqcast.models.base import FitJob, Forecaster, clone, fit_all
+from seqcast.models.base import WARM, FitJob, Forecaster, clone, fit_all
 
 
 def fit_origins(
@@ -62,6 +66,7 @@ def backtest(
     horizon: int = 1,
     features: pd.DataFrame | None = None,
     calibration_days: int = 0,
+    warm_start: bool = False,
 ) -> Backtest:
     """Forecasts of the last `test_days` of `series` by each forecaster (left unfitted: every
     fit works on a clone), from every test day, `horizon` days ahead; with
@@ -75,6 +80,7 @@ def backtest(
         horizon,
         features,
         calibration_days,
+        warm_start,
     )
     fit_all(walk.jobs())
     return walk.result()
@@ -101,6 +107,7 @@ class Walk:
         horizon: int = 1,
         features: pd.DataFrame | None = None,
         calibration_days: int = 0,
+        warm_start: bool = False,
     ):
         if horizon < 1:
             raise SeqcastError(f"--horizon {horizon}: forecast at least 1 day ahead")
@@ -110,14 +117,18 @@ class Walk:
         self.starts = fit_origins(n, test_days, refit_every, calibration_days)
         self.first = n - test_days - calibration_days  # the first forecast origin
         self.planned: list[tuple[int, str, FitJob]] = []
+        chains = {name for name, f in forecasters.items() if warm_start and WARM in f.tags()}
+        last: dict[str, FitJob] = {}  # each chain's latest fit
         for refit, origin in enumerate(self.starts):
             first = 0 if train_days is None else max(0, origin - train_days)
             history = series.iloc[first:origin]  # one object per refit: its fits share it
             past = None if features is None else features.iloc[first:origin]
-            self.planned += [
-                (origin, name, FitJob(clone(f), history, past, refit))
-                for name, f in forecasters.items()
-            ]
+            if origin == n - test_days:  # the test period's chains start cold
+                last.clear()
+            for name, f in forecasters.items():
+                job = FitJob(clone(f), history, past, refit, last.get(name))
+                last |= {name: job} if name in chains else {}
+                self.planned.append((origin, name, job))
         self.names = list(forecasters)
 
     def jobs(self) -> list[FitJob]:

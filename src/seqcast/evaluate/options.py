@@ -31,6 +31,12 @@ class Evaluation:
     train_days: int | None = option(
         None, "Train on the last N days before each fit (sliding window).", shown="all of them"
     )
+    warm_start: bool = option(
+        False,
+        "Each refit starts from the one before it (its weights, optimizer state and scales),"
+        " for --warm-epochs at most; the first fit is cold. Neural models only; not with"
+        " --train-days.",
+    )
     horizon: int = option(1, f"Days ahead forecast from every origin (1 to {MAX_HORIZON}).")
     levels: tuple[float, ...] = option(
         (), "Prediction-interval levels in percent, e.g. 80,95.", parse=level_list, shown="none"
@@ -62,6 +68,12 @@ class Evaluation:
             raise SeqcastError(f"--refit-every {self.refit_every}: use 1 or more, or leave it out")
         if self.train_days is not None and self.train_days < 1:
             raise SeqcastError(f"--train-days {self.train_days}: use 1 or more, or leave it out")
+        if self.warm_start and self.train_days is not None:
+            raise SeqcastError(
+                f"--warm-start with --train-days {self.train_days}: a warm refit carries what"
+                " every earlier fit learnt, so a sliding window would not forget the days it"
+                " drops; use one or the other"
+            )
         if isinstance(self.seeds, int) and self.seeds < 1:
             raise SeqcastError(f"--seeds {self.seeds}: at least 1 seed")
         if isinstance(self.seeds, tuple | list) and not self.seeds:

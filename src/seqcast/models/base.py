@@ -39,7 +39,8 @@ STATEFUL = "stateful"  # learns state that state()/restore() must carry (else: n
 COVARIATES = "uses_covariates"  # reads past covariates beside the price
 CANDIDATE = "candidate"  # `auto` may choose it
 SELECTS = "selects"  # chooses among candidates an experiment backtests beside it (auto)
-TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE, SELECTS})
+WARM = "warm_starts"  # a refit can begin from the fit before it (FitJob.previous)
+TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE, SELECTS, WARM})
 
 
 class Estimator:
@@ -84,6 +85,8 @@ class FitJob:
     X: pd.DataFrame | None = None  # past covariates beside y
     refit: int = 0  # which refit of a backtest (jobs of several series with the same refit
     # number end together: a model pooled over series trains on them as one)
+    previous: FitJob | None = None  # a warm start: the fit this one continues (same model,
+    # an earlier cutoff); fitted first, by `fit_all`
 
 
 class Forecaster(Estimator):
@@ -214,12 +217,33 @@ def with_settings(cls: type[Forecaster], name: str, settings: dict[str, Any]) ->
 
 def fit_all(jobs: Sequence[FitJob]) -> None:
     """Fit every job, each class through its own `fit_many`, so that forecasters able to
-    train together (seeds, refits of one neural model) do."""
-    by_class: dict[type[Forecaster], list[FitJob]] = {}
+    train together (seeds, refits of one neural model) do. Warm-started jobs go in waves:
+    step k of every chain after every chain's step k - 1 (so the chains' steps k of all
+    seeds and series train together), each waiting only for what it continues."""
+    for wave in waves(jobs):
+        by_class: dict[type[Forecaster], list[FitJob]] = {}
+        for job in wave:
+            by_class.setdefault(type(job.forecaster), []).append(job)
+        for cls, group in by_class.items():
+            cls.fit_many(group)
+
+
+def waves(jobs: Sequence[FitJob]) -> list[list[FitJob]]:
+    """The jobs by their depth in a warm chain (0: no `previous`), in order."""
+    depth: dict[int, int] = {}
+    for job in jobs:  # walk up each chain (a loop: a chain may be thousands of days long)
+        chain: list[FitJob] = []
+        step: FitJob | None = job
+        while step is not None and id(step) not in depth:
+            chain.append(step)
+            step = step.previous
+        below = -1 if step is None else depth[id(step)]
+        for k, link in enumerate(reversed(chain), start=1):
+            depth[id(link)] = below + k
+    by_depth: dict[int, list[FitJob]] = {}
     for job in jobs:
-        by_class.setdefault(type(job.forecaster), []).append(job)
-    for cls, group in by_class.items():
-        cls.fit_many(group)
+        by_depth.setdefault(depth[id(job)], []).append(job)
+    return [by_depth[k] for k in sorted(by_depth)]
 
 
 def future_dates(

@@ -19,7 +19,7 @@ import torch
 from seqcast import progress
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
-from seqcast.models import grouping, kernels, shrink, training_data
+from seqcast.models import grouping, kernels, shrink, training_data, warm
 from seqcast.models.base import (
     CANDIDATE,
     COVARIATES,
@@ -27,12 +27,14 @@ from seqcast.models.base import (
     HORIZON_PARAM,
     SEEDED,
     STATEFUL,
+    WARM,
     FitJob,
     Forecaster,
     clone,
 )
 from seqcast.models.inputs import Inputs
 from seqcast.models.networks import SpecNet
+from seqcast.models.optim import MemberMoments
 from seqcast.models.neural_settings import NeuralSettings
 from seqcast.models.spec import (
     PRESETS,
@@ -58,7 +60,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
     shrinkage weight.
     """
 
-    TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE})
+    TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE, WARM})
     REPORTED = ("w",)  # the shrinkage weight each fit chose
 
     def tags(self) -> frozenset[str]:
@@ -94,10 +96,11 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         settings["patience"] = settings["patience"] or None  # 0 = off
         return settings
 
-    def train_config(self) -> TrainConfig:
+    def train_config(self, warm: bool = False) -> TrainConfig:
+        """How to train: a warm-started refit (models/warm.py) for `warm_epochs` at most."""
         settings = self.resolved()
         return TrainConfig(
-            epochs=self.epochs,
+            epochs=self.warm_epochs if warm else self.epochs,
             batch_size=self.batch_size,
             optimizer=self.optimizer,
             learning_rate=self.learning_rate,
@@ -143,6 +146,8 @@ class NeuralForecaster(NeuralSettings, Forecaster):
     def _check_training(self) -> None:
         if self.epochs < 1:
             raise SeqcastError(f"--epochs {self.epochs}: at least 1 epoch")
+        if self.warm_epochs < 1:
+            raise SeqcastError(f"--warm-epochs {self.warm_epochs}: at least 1 epoch")
         if self.batch_size < 1:
             raise SeqcastError(f"--batch-size {self.batch_size}: at least 1 window")
         lr = self.learning_rate
@@ -159,13 +164,16 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         masks and batch order it would get alone, so results do not depend on the grouping;
         only the time does."""
         members: dict[int, list[FitJob]] = {}
+        starts: dict[int, warm.Start | None] = {}  # per member job: where a warm one begins
         for job in jobs:
             forecaster = cast(NeuralForecaster, job.forecaster)  # fit_many is per class
             forecaster.check()
             members[id(job)] = forecaster.member_jobs(job)
+            begins = warm.starts(job, len(members[id(job)]))
+            starts |= {id(m): s for m, s in zip(members[id(job)], begins, strict=True)}
         kernels.compiled()  # load (or build) the compiled loops before the first epoch's timer
         for chunk in grouping.plan([m for ms in members.values() for m in ms]):
-            _fit_chunk(chunk)
+            _fit_chunk(chunk, starts)
             progress.tell("fitted", count=sum(len(pool) for pool in chunk))
         for job in jobs:
             cast(NeuralForecaster, job.forecaster).gather(job, members[id(job)])
@@ -189,6 +197,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
             self.networks_: list[SpecNet] = [t.networks_[0] for t in trained]
             self.history_: list[EpochLog] = trained[0].history_
             self.fit_info_: dict[str, Any] = trained[0].fit_info_
+            self.moments_: list[MemberMoments] = [t.moments_[0] for t in trained]
         self.weight_: float = 1.0
         if self.resolved()["shrink"]:
             self.weight_ = self._choose_weight(job.y, job.X)
@@ -302,29 +311,37 @@ class NeuralForecaster(NeuralSettings, Forecaster):
         self.is_fitted_ = True
 
 
-def _fit_chunk(pools: grouping.Chunk) -> None:
+def _fit_chunk(pools: grouping.Chunk, starts: dict[int, warm.Start | None]) -> None:
     """Train one network member per pool of jobs (a pool: one job, or a pooled model's
-    series), each job keeping its own scales."""
+    series), each job keeping its own scales; a warm-started member (models/warm.py) from
+    its previous fit's weights, optimizer state and scales."""
     head = cast(NeuralForecaster, pools[0][0].forecaster)  # fit_many's class
     layers = resolve_layers(head.model, head.layers, head.outputs())
-    config = head.train_config()
-    prepared: dict[int, tuple[Inputs, MemberData]] = {}
+    first = [starts.get(id(pool[0])) for pool in pools]
+    config = head.train_config(warm=any(first))
+    prepared: dict[tuple[int, int], tuple[Inputs, MemberData]] = {}
+    keys = {}
     for job in (job for pool in pools for job in pool):  # seeds of one history share these
-        if id(job.y) not in prepared:
-            prepared[id(job.y)] = training_data.prepare(head, job.y, job.X)
-    data = [training_data.together([prepared[id(job.y)][1] for job in pool]) for pool in pools]
+        start = starts.get(id(job))
+        keys[id(job)] = key = (id(job.y), id(start.inputs) if start else 0)
+        if key not in prepared:
+            prepared[key] = training_data.prepare(head, job.y, job.X, start and start.inputs)
+    data = [training_data.together([prepared[keys[id(job)]][1] for job in pool]) for pool in pools]
     channels = next(iter(prepared.values()))[0].channels
     seeds = [cast(NeuralForecaster, pool[0].forecaster).seed for pool in pools]
     network = SpecNet(layers, head.window, seeds, channels)
+    carry = warm.begin(network, first)
     histories, finals = fit_members(
-        network, data, config, lambda logs: _tell_epoch(logs, config.epochs, len(pools))
+        network, data, config, lambda logs: _tell_epoch(logs, config.epochs, len(pools)), carry
     )
     group = {"group_members": len(pools), "threads": torch.get_num_threads()}
-    for pool, history, final in zip(pools, histories, finals, strict=True):
+    group |= {"warm": True} if any(first) else {}
+    for pool, history, final, moments in zip(pools, histories, finals, carry.ended, strict=True):
         for job in pool:
             forecaster = cast(NeuralForecaster, job.forecaster)
-            forecaster.layers_, forecaster.inputs_ = layers, prepared[id(job.y)][0]
+            forecaster.layers_, forecaster.inputs_ = layers, prepared[keys[id(job)]][0]
             forecaster.networks_, forecaster.history_ = [final], history
+            forecaster.moments_ = [moments]
             forecaster.fit_info_ = group | ({"pooled_series": len(pool)} if len(pool) > 1 else {})
 
 

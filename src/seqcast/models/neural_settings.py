@@ -34,6 +34,11 @@ class NeuralSettings:
         None, "What the network predicts.", choices=TRANSFORMS, shown="the preset's"
     )
     epochs: int = option(50, "Training epochs (at most, with early stopping).")
+    warm_epochs: int = option(
+        3,
+        "Training epochs (at most) of a refit that starts from the one before it"
+        " (--warm-start); early stopping may end it sooner.",
+    )
     batch_size: int = option(64, "Windows per training batch.")
     optimizer: str = option("rmsprop", "Optimizer, with Keras' defaults.", choices=OPTIMIZERS)
     learning_rate: float | None = option(

@@ -14,11 +14,20 @@ Parameters have the member as their first dimension (see networks.SpecNet).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
 from seqcast.models.names import KERAS_DEFAULTS
+
+
+@dataclass
+class MemberMoments:
+    """One member's optimizer state, to carry into a warm-started refit (models/warm.py)."""
+
+    steps: int  # updates taken (Adam's bias corrections read it)
+    state: list[list[Tensor]]  # its slot of each moment tensor, per parameter
 
 
 class GroupedOptimizer:
@@ -104,3 +113,17 @@ class GroupedOptimizer:
         self.params = list(params)
         self.steps = self.steps[members]
         self.state = [[t[members].clone() for t in group] for group in self.state]
+
+    def member(self, slot: int) -> MemberMoments:
+        """A copy of the state of the member in `slot`."""
+        return MemberMoments(
+            int(self.steps[slot]), [[t[slot].clone() for t in group] for group in self.state]
+        )
+
+    @torch.no_grad()
+    def load_member(self, slot: int, moments: MemberMoments) -> None:
+        """Give the member in `slot` a carried state (it goes on as if it had never stopped)."""
+        self.steps[slot] = moments.steps
+        for group, saved in zip(self.state, moments.state, strict=True):
+            for tensor, value in zip(group, saved, strict=True):
+                tensor[slot] = value

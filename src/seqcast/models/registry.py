@@ -154,6 +154,20 @@ def default_for(settings: dict[str, Any]) -> str:
     return DEFAULT
 
 
+def families_tagged(tag: str) -> list[str]:
+    """The families (as --help lists their names) with a forecaster class that declares
+    `tag`; a family whose extra is not installed is left out."""
+    found = []
+    for family in families():
+        try:
+            module = family.load()
+        except SeqcastError:
+            continue
+        if any(tag in getattr(module, name).TAGS for name in family.classes):
+            found.append(f"{family.name} ({family.shown})")
+    return found
+
+
 def models_help() -> str:
     """What --models and --model accept, from the table."""
     listed = "; ".join(f"{f.name}: {f.shown}" for f in families())

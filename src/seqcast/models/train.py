@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from seqcast.errors import SeqcastError
 from seqcast.models.names import LOSS_MODULES
 from seqcast.models.networks import SpecNet
-from seqcast.models.optim import GroupedOptimizer
+from seqcast.models.optim import GroupedOptimizer, MemberMoments
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,17 @@ class MemberData:
 
 
 @dataclass
+class Carry:
+    """Warm starts (models/warm.py): members that go on from earlier fits (the network given
+    to `fit_members` holds their weights), and what every member hands on when it stops."""
+
+    moments: list[MemberMoments | None]  # per member: its optimizer state to go on from;
+    # None: a fresh start. A member that goes on counts its starting weights as the best
+    # until an epoch beats them on its validation tail.
+    ended: list[MemberMoments] = field(default_factory=list)  # set: each member's at its stop
+
+
+@dataclass
 class Member:
     """One member's bookkeeping in `fit_members`: its data and batch order, its log, and
     for early stopping its best validation loss and the weights it had then."""
@@ -69,6 +80,7 @@ class Member:
     best_loss: float = float("inf")
     stale: int = 0  # epochs since the best validation loss
     final: SpecNet | None = None  # its trained network, once it has stopped
+    moments: MemberMoments | None = None  # its optimizer state when it stopped
 
     def __post_init__(self) -> None:
         self.shuffler = torch.Generator().manual_seed(self.seed)
@@ -104,6 +116,7 @@ def fit_members(
     data: list[MemberData],
     config: TrainConfig,
     on_epoch: Callable[[list[EpochLog]], None] | None = None,
+    carry: Carry | None = None,
 ) -> tuple[list[list[EpochLog]], list[SpecNet]]:
     """Train the members of `model`, member m on data[m]; return each member's per-epoch
     log and its trained one-member network.
@@ -115,6 +128,8 @@ def fit_members(
     after `patience` epochs without a better validation loss and gets its best weights
     back; a stopped member leaves the group, so it costs nothing further. A non-finite
     loss stops the whole fit with an error: a diverged member would give a wrong forecast.
+    With `carry`, members may go on from earlier fits (warm starts), and each hands on its
+    optimizer state.
     """
     X_all, y_all, offsets = _stack(data)  # every distinct window set once; batches gather
     members = [
@@ -127,6 +142,8 @@ def fit_members(
     loss_fn = make_loss(config.loss)
     early = config.patience is not None and all(d.validation is not None for d in data)
     patience = config.patience if early else None
+    if carry is not None:
+        _go_on(model, members, optimizer, loss_fn, carry, early)
     alive = list(members)  # the members still training, in the group's order
 
     for epoch in range(1, config.epochs + 1):
@@ -152,7 +169,32 @@ def fit_members(
                 break
     for slot, m in enumerate(alive):
         m.final = _single(model, m.seed, m.best if early else _weights(model, slot))
+        m.moments = optimizer.member(slot)
+    if carry is not None:
+        carry.ended = [m.moments for m in members if m.moments is not None]
     return [m.history for m in members], [m.final for m in members if m.final is not None]
+
+
+def _go_on(
+    model: SpecNet,
+    members: list[Member],
+    optimizer: GroupedOptimizer,
+    loss_fn: nn.Module,
+    carry: Carry,
+    early: bool,
+) -> None:
+    """Members that go on from an earlier fit take its optimizer state, and with early
+    stopping their starting weights' validation loss is the one to beat (a refit that
+    learns nothing better keeps them)."""
+    for slot, moments in enumerate(carry.moments):
+        if moments is not None:
+            optimizer.load_member(slot, moments)
+    if not early or all(moments is None for moments in carry.moments):
+        return
+    start = _validation_losses(model, [m.data.validation for m in members], loss_fn)
+    for m, loss, moments in zip(members, start or [], carry.moments, strict=True):
+        if moments is not None:
+            m.best_loss = loss
 
 
 def _train_epoch(
@@ -198,6 +240,7 @@ def _leave(
     and the optimizer go on with the others (so the stopped cost nothing further)."""
     for slot in done:
         alive[slot].final = _single(model, alive[slot].seed, alive[slot].best)
+        alive[slot].moments = optimizer.member(slot)
     keep = [slot for slot in range(len(alive)) if slot not in done]
     if keep:
         model = model.subset(keep)

@@ -19,11 +19,14 @@ if TYPE_CHECKING:
 
 
 def prepare(
-    model: NeuralForecaster, y: pd.Series, frame: pd.DataFrame | None
+    model: NeuralForecaster,
+    y: pd.Series,
+    frame: pd.DataFrame | None,
+    inputs: Inputs | None = None,
 ) -> tuple[Inputs, MemberData]:
-    """The scales (fitted on the history before its validation tail) and the windows of one
-    history: every target of a training window lies before the tail, and of a validation
-    window inside the history."""
+    """The scales (fitted on the history before its validation tail, unless given: a warm
+    chain keeps its first fit's) and the windows of one history: every target of a
+    training window lies before the tail, and of a validation window inside the history."""
     settings, first, outputs = model.resolved(), model.min_history(), model.outputs()
     if len(y) < model.min_train():
         raise SeqcastError(
@@ -34,7 +37,8 @@ def prepare(
     values = np.asarray(y, dtype=float)
     fit_end = len(values) - settings["val_days"]
     features = tuple(model.features)
-    inputs = Inputs.fit(model.window, settings["transform"], y, frame, features, fit_end)
+    if inputs is None:
+        inputs = Inputs.fit(model.window, settings["transform"], y, frame, features, fit_end)
     z, extra = inputs.target(values), inputs.covariates(y, frame)
     X, target = inputs.windows(z, extra, np.arange(first, fit_end - outputs + 1), outputs)
     validation = None
