@@ -202,7 +202,7 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--days", type=int, default=800, help="days kept before the held-out year")
     parser.add_argument("--fits", type=int, default=30)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--warm", action="store_true", help="also seqcast with --warm-start")
@@ -226,13 +226,7 @@ def main() -> None:
     tiny = dataclasses.replace(job, fits=2, epochs=1)
     for name, run in tools.items():  # warm-up: imports, compiled loops, caches
         measure(f"{name} (warm-up)", lambda r=run: r(tiny))
-    rows = []
-    names = list(tools)
-    for repeat in range(args.repeats):
-        order = names[repeat % len(names) :] + names[: repeat % len(names)]
-        for name in order:
-            rows.append({"repeat": repeat, **measure(name, lambda n=name: tools[n](job))})
-    report = {
+    report: dict[str, object] = {
         "job": {
             "days": [str(data.series.index[0].date()), str(data.series.index[-1].date())],
             "test": [
@@ -250,20 +244,32 @@ def main() -> None:
         "versions": {p: md.version(p) for p in ("torch", "neuralforecast", "darts", "seqcast")},
         "threads": torch.get_num_threads(),
         "naive_mae": naive_mae(job),
-        "rows": rows,
-        "ranges": {
-            name: {
-                key: [
-                    min(r[key] for r in rows if r["tool"] == name),
-                    max(r[key] for r in rows if r["tool"] == name),
-                ]
-                for key in ("seconds", "mae")
-            }
-            for name in tools
-        },
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    rows: list[dict[str, object]] = []
+    names = list(tools)
+    for repeat in range(args.repeats):
+        order = names[repeat % len(names) :] + names[: repeat % len(names)]
+        for name in order:
+            rows.append({"repeat": repeat, **measure(name, lambda n=name: tools[n](job))})
+            write(Path(args.out), {**report, "rows": rows, "ranges": ranges(rows)})
+
+
+def ranges(rows: list[dict[str, object]]) -> dict[str, dict[str, list[float]]]:
+    """Each tool's lowest and highest seconds and MAE over the repeats so far."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for name in dict.fromkeys(str(r["tool"]) for r in rows):
+        mine = [r for r in rows if r["tool"] == name]
+        out[name] = {
+            key: [min(float(r[key]) for r in mine), max(float(r[key]) for r in mine)]  # type: ignore[arg-type]
+            for key in ("seconds", "mae")
+        }
+    return out
+
+
+def write(path: Path, report: dict[str, object]) -> None:
+    """After every measurement: a run cut short still leaves what it measured."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
