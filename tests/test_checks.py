@@ -28,6 +28,8 @@ EXAMPLES = {
     "gru": {**TINY, "layers": "gru:4, dense:1"},
     "mlp": {**TINY, "layers": "dense:4:relu, dense:1"},
     "gru*2": {**TINY, "layers": "gru:4, dense:1"},
+    "dlinear": {**TINY, "kernel": 5},
+    "dlinear*2": {**TINY, "kernel": 5, "dropout": 0.1},
     "arima": {},
     "ets": {},
     "theta": {},

@@ -40,6 +40,12 @@ def interval_columns(run: str, level: float) -> tuple[str, str]:
     return f"{run}-lo-{level:g}", f"{run}-hi-{level:g}"
 
 
+def quantile_columns(run: str, level: float) -> tuple[str, str]:
+    """A run's quantile heads' own bounds for a level, before any calibration (the long
+    table keeps them beside its interval columns): <model>-qlo-<level>, <model>-qhi-<level>."""
+    return f"{run}-qlo-{level:g}", f"{run}-qhi-{level:g}"
+
+
 def bound_names(level: float) -> tuple[str, str]:
     """The bounds' names in a one-model table (a forecast's file): lo-<level>, hi-<level>."""
     return f"lo-{level:g}", f"hi-{level:g}"

@@ -40,7 +40,12 @@ COVARIATES = "uses_covariates"  # reads past covariates beside the price
 CANDIDATE = "candidate"  # `auto` may choose it
 SELECTS = "selects"  # chooses among candidates an experiment backtests beside it (auto)
 WARM = "warm_starts"  # a refit can begin from the fit before it (FitJob.previous)
-TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE, SELECTS, WARM})
+# has a `quantile_levels` parameter (set to the evaluation's levels when intervals come from
+# quantile heads) and `predict_quantiles`, each level's bounds (see QuantileHeads)
+QUANTILE_HEADS = "quantile_heads"
+TAGS = frozenset(
+    {SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, COVARIATES, CANDIDATE, SELECTS, WARM, QUANTILE_HEADS}
+)
 
 
 class Estimator:
@@ -199,6 +204,21 @@ class Selector(Protocol):
     def gate_(self) -> Any: ...  # when a candidate may replace naive (models/auto_settings.Gate)
 
     def use(self, members: dict[str, Forecaster], choices: dict[int, str]) -> None: ...
+
+
+class QuantileHeads(Protocol):
+    """What a forecaster tagged `quantile_heads` offers: per level, the (lower, upper)
+    forecasts (origins, horizon) of its heads, made from y[:t] only, as `predict`."""
+
+    quantile_levels: tuple[float, ...]
+
+    def predict_quantiles(
+        self,
+        y: pd.Series,
+        origins: Sequence[int] | np.ndarray,
+        horizon: int = 1,
+        X: pd.DataFrame | None = None,
+    ) -> dict[float, tuple[np.ndarray, np.ndarray]]: ...
 
 
 def with_settings(cls: type[Forecaster], name: str, settings: dict[str, Any]) -> Any:

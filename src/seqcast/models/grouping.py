@@ -9,7 +9,7 @@ fresh-page threshold and the whole chunk within half the free memory.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, cast
 
 from seqcast.models.base import FitJob
@@ -28,11 +28,13 @@ FRESH_PAGES_ABOVE = 32 * 2**20
 MAX_MEMBERS = 64
 
 
-def plan(members: list[FitJob]) -> Iterator[Chunk]:
+def plan(
+    members: list[FitJob], chunker: Callable[[list[Pool]], list[Chunk]] | None = None
+) -> Iterator[Chunk]:
     """The chunks to train one after another (each planned when the one before is done,
     on the memory free then). A member job is one network: a forecaster, or one member of
     an ensemble; a pooled model's member jobs of one seed and refit (one per series) share
-    one network."""
+    one network. `chunker` cuts a group (a family's own; the layer lists' by default)."""
     pools: dict[tuple[tuple, tuple], Pool] = {}
     for member in members:
         forecaster = _neural(member)
@@ -42,7 +44,7 @@ def plan(members: list[FitJob]) -> Iterator[Chunk]:
     for (settings, _), pool in pools.items():
         groups.setdefault(settings, []).append(pool)
     for group in groups.values():
-        yield from chunks(group)
+        yield from (chunker or chunks)(group)
 
 
 def chunks(pools: list[Pool]) -> list[Chunk]:
@@ -75,4 +77,6 @@ def available_memory() -> int:
 
 
 def _neural(job: FitJob) -> NeuralForecaster:
-    return cast("NeuralForecaster", job.forecaster)  # the planner sees neural jobs only
+    # the planner sees networks' jobs only (a direct deep forecaster has the same seed,
+    # pooled and group_key)
+    return cast("NeuralForecaster", job.forecaster)

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from seqcast.models import kernels
 from seqcast.models.cells import GATES, GRUSequence, LSTMSequence, RNNSequence
+from seqcast.models.grouped_module import GroupedModule
 from seqcast.models.spec import LayerSpec
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -160,6 +161,10 @@ class SpecNet(nn.Module):
                 block.rows = rows
         return self.blocks(x)
 
+    def fresh(self, seeds: list[int]) -> SpecNet:
+        """A new network of the same layers for `seeds`, initialised from them."""
+        return SpecNet(self.layers, self.window, seeds, self.n_features)
+
     def subset(self, members: list[int]) -> SpecNet:
         """The network of `members` only: a copy of their weights, their dropout streams
         carried on (so they go on as they would have)."""
@@ -171,3 +176,6 @@ class SpecNet(nn.Module):
             if isinstance(mine, Dropout) and isinstance(theirs, Dropout):
                 theirs.generators = [mine.generators[m] for m in members]
         return smaller.train(self.training)
+
+
+Network = SpecNet | GroupedModule  # what train.py trains: a layer list, or any architecture

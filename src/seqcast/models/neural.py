@@ -34,8 +34,8 @@ from seqcast.models.base import (
 )
 from seqcast.models.inputs import Inputs
 from seqcast.models.networks import SpecNet
-from seqcast.models.optim import MemberMoments
 from seqcast.models.neural_settings import NeuralSettings
+from seqcast.models.optim import MemberMoments
 from seqcast.models.spec import (
     PRESETS,
     TUTORIAL_SETTINGS,
@@ -325,7 +325,9 @@ def _fit_chunk(pools: grouping.Chunk, starts: dict[int, warm.Start | None]) -> N
         start = starts.get(id(job))
         keys[id(job)] = key = (id(job.y), id(start.inputs) if start else 0)
         if key not in prepared:
-            prepared[key] = training_data.prepare(head, job.y, job.X, start and start.inputs)
+            prepared[key] = training_data.prepare(
+                head, job.y, job.X, start.inputs if start else None
+            )
     data = [training_data.together([prepared[keys[id(job)]][1] for job in pool]) for pool in pools]
     channels = next(iter(prepared.values()))[0].channels
     seeds = [cast(NeuralForecaster, pool[0].forecaster).seed for pool in pools]

@@ -6,15 +6,20 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
+from seqcast.models.grouped_module import GroupedModule
 from seqcast.models.names import LOSS_MODULES
-from seqcast.models.networks import SpecNet
+from seqcast.models.networks import Network, SpecNet
 from seqcast.models.optim import GroupedOptimizer, MemberMoments
+from seqcast.models.quantiles import PinballLoss
+
+Net = TypeVar("Net", SpecNet, GroupedModule)  # a layer list's network, or an architecture's
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class TrainConfig:
     loss: str
     shuffle: bool
     patience: int | None  # None: no early stopping
+    quantiles: tuple[float, ...] = ()  # quantile heads: the pinball loss of these, not `loss`
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,10 @@ class EpochLog:
     seconds: float
 
 
-def make_loss(name: str) -> nn.Module:
+def make_loss(name: str, quantiles: tuple[float, ...] = ()) -> nn.Module:
     """Per-element loss; the loop averages it per member, so members stay independent."""
+    if quantiles:
+        return PinballLoss(quantiles)
     return getattr(nn, LOSS_MODULES[name])(reduction="none")
 
 
@@ -79,7 +87,7 @@ class Member:
     history: list[EpochLog] = field(default_factory=list)
     best_loss: float = float("inf")
     stale: int = 0  # epochs since the best validation loss
-    final: SpecNet | None = None  # its trained network, once it has stopped
+    final: Network | None = None  # its trained network, once it has stopped
     moments: MemberMoments | None = None  # its optimizer state when it stopped
 
     def __post_init__(self) -> None:
@@ -112,12 +120,12 @@ class Member:
 
 
 def fit_members(
-    model: SpecNet,
+    model: Net,
     data: list[MemberData],
     config: TrainConfig,
     on_epoch: Callable[[list[EpochLog]], None] | None = None,
     carry: Carry | None = None,
-) -> tuple[list[list[EpochLog]], list[SpecNet]]:
+) -> tuple[list[list[EpochLog]], list[Net]]:
     """Train the members of `model`, member m on data[m]; return each member's per-epoch
     log and its trained one-member network.
 
@@ -139,7 +147,7 @@ def fit_members(
     optimizer = GroupedOptimizer(
         config.optimizer, model.parameters(), len(data), config.learning_rate
     )
-    loss_fn = make_loss(config.loss)
+    loss_fn = make_loss(config.loss, config.quantiles)
     early = config.patience is not None and all(d.validation is not None for d in data)
     patience = config.patience if early else None
     if carry is not None:
@@ -172,11 +180,12 @@ def fit_members(
         m.moments = optimizer.member(slot)
     if carry is not None:
         carry.ended = [m.moments for m in members if m.moments is not None]
-    return [m.history for m in members], [m.final for m in members if m.final is not None]
+    finals = [m.final for m in members if m.final is not None]
+    return [m.history for m in members], cast(list[Net], finals)  # each of model's kind
 
 
 def _go_on(
-    model: SpecNet,
+    model: Network,
     members: list[Member],
     optimizer: GroupedOptimizer,
     loss_fn: nn.Module,
@@ -198,7 +207,7 @@ def _go_on(
 
 
 def _train_epoch(
-    model: SpecNet,
+    model: Network,
     optimizer: GroupedOptimizer,
     loss_fn: nn.Module,
     members: list[Member],
@@ -234,8 +243,8 @@ def _train_epoch(
 
 
 def _leave(
-    done: list[int], alive: list[Member], model: SpecNet, optimizer: GroupedOptimizer
-) -> tuple[SpecNet, list[Member]]:
+    done: list[int], alive: list[Member], model: Net, optimizer: GroupedOptimizer
+) -> tuple[Net, list[Member]]:
     """The members in slots `done` take their best weights and leave the group; the network
     and the optimizer go on with the others (so the stopped cost nothing further)."""
     for slot in done:
@@ -260,7 +269,7 @@ def _stop_if_diverged(logs: list[EpochLog], optimizer: GroupedOptimizer) -> None
                 )
 
 
-def _weights(model: SpecNet, slot: int) -> list[Tensor]:
+def _weights(model: Network, slot: int) -> list[Tensor]:
     """A copy of the weights of the member in `slot` of the group."""
     return [p.detach()[slot].clone() for p in model.parameters()]
 
@@ -295,9 +304,9 @@ def _gather_index(rows: list[torch.Tensor], offsets: list[int]) -> torch.Tensor:
     return index
 
 
-def _single(model: SpecNet, seed: int, weights: list[torch.Tensor]) -> SpecNet:
+def _single(model: Net, seed: int, weights: list[torch.Tensor]) -> Net:
     """One member's network alone (the member of `seed`), with `weights`."""
-    single = SpecNet(model.layers, model.window, [seed], model.n_features)
+    single = model.fresh([seed])
     with torch.no_grad():
         for param, value in zip(single.parameters(), weights, strict=True):
             param[0] = value
@@ -305,7 +314,7 @@ def _single(model: SpecNet, seed: int, weights: list[torch.Tensor]) -> SpecNet:
 
 
 @torch.no_grad()
-def predict_model(model: SpecNet, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+def predict_model(model: Network, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
     """Every member's outputs for windows X (N, L, C) -> (G, N, H), in eval mode (no
     dropout)."""
     model.eval()
@@ -318,7 +327,7 @@ def predict_model(model: SpecNet, X: np.ndarray, batch_size: int = 4096) -> np.n
 
 @torch.no_grad()
 def _validation_losses(
-    model: SpecNet, sets: list[tuple[np.ndarray, np.ndarray] | None], loss_fn: nn.Module
+    model: Network, sets: list[tuple[np.ndarray, np.ndarray] | None], loss_fn: nn.Module
 ) -> list[float] | None:
     """Each member's loss on its own validation windows (in double precision)."""
     given = [s for s in sets if s is not None]

@@ -5,7 +5,7 @@ model pooled over series).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -14,12 +14,21 @@ from seqcast.errors import SeqcastError
 from seqcast.models.inputs import Inputs
 from seqcast.models.train import MemberData
 
-if TYPE_CHECKING:
-    from seqcast.models.neural import NeuralForecaster
+
+class Windowed(Protocol):
+    """What `prepare` reads of a forecaster (a layer-list one, or a direct deep one)."""
+
+    window: int
+    features: tuple[str, ...]
+
+    def resolved(self) -> dict[str, Any]: ...  # at least transform and val_days
+    def min_history(self) -> int: ...
+    def min_train(self) -> int: ...
+    def outputs(self) -> int: ...
 
 
 def prepare(
-    model: NeuralForecaster,
+    model: Windowed,
     y: pd.Series,
     frame: pd.DataFrame | None,
     inputs: Inputs | None = None,
