@@ -206,6 +206,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--warm", action="store_true", help="also seqcast with --warm-start")
+    parser.add_argument("--tools", default=None, help="only these, e.g. seqcast,seqcast-warm")
     parser.add_argument("--out", default=str(HERE / "results" / "peers_refit.json"))
     args = parser.parse_args()
     runtime.prepare()  # the process settings seqcast's CLI applies (the peers get them too)
@@ -223,6 +224,8 @@ def main() -> None:
     }
     if args.warm:
         tools["seqcast-warm"] = lambda j: seqcast_job(j, warm=True)
+    if args.tools:
+        tools = {name: tools[name] for name in args.tools.split(",")}
     tiny = dataclasses.replace(job, fits=2, epochs=1)
     for name, run in tools.items():  # warm-up: imports, compiled loops, caches
         measure(f"{name} (warm-up)", lambda r=run: r(tiny))
