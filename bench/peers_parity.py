@@ -13,8 +13,10 @@ same number of gradient steps: seqcast `--epochs` over its windows, NeuralForeca
 no early stopping, no shrinkage, 3 seeds each. The architectures are sized alike:
 - N-HiTS: 3 stacks of 1 block of 2 layers of 128, pooling 8, 4, 1, knots every 4, 2, 1 days;
 - N-BEATS (generic): 3 stacks of 1 block of 2 layers of 128;
-- TCN: kernel 5, dilations 1, 2, 4, 32 channels (NeuralForecast's is an encoder with a
-  linear decoder, seqcast's a residual stack: the same receptive field and width).
+- TCN: kernel 5, dilations 1, 2, 4, 32 channels. Not the same network: NeuralForecast's
+  encoder has one causal convolution per dilation (29 days seen), a linear map from the
+  window's days to the horizon's and a linear decoder; seqcast's residual blocks have two
+  weight-normalised convolutions each (57 days seen) and a linear head on the last day.
 What each side predicts: seqcast its family's default, the scaled log change from the last
 price to each day, from scaled daily log returns; NeuralForecast the log price, each window
 standardised (`scaler_type="standard"`), so its MAE loss is on the same log change.
