@@ -1,8 +1,8 @@
 """Parity with NeuralForecast (issue #23): its NHITS, NBEATS and TCN against seqcast's nhits,
 nbeats and tcn, the same size and training, in one script, alternated.
 
-    bash bench/peers/setup.sh            # once: /work/peers-venv with the peers, torch pinned
-    /work/peers-venv/bin/python bench/peers_parity.py --data ../shared/data/btc-usd-daily.csv
+    bash bench/peers/setup.sh            # once: .venv-peers with the peers, torch pinned
+    .venv-peers/bin/python bench/peers_parity.py --data ../shared/data/btc-usd-daily.csv
 
 The check: each model fit once on everything before the file's last 365 days, then a 7-day
 forecast from every day of that year (the issue's held-out year: a parity check, nothing is

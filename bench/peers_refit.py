@@ -1,8 +1,8 @@
 """Daily refits against the peers (issue #26): the same walk-forward job in seqcast, Darts
 and NeuralForecast, in one script, alternated.
 
-    bash bench/peers/setup.sh            # once: /work/peers-venv with the peers, torch pinned
-    /work/peers-venv/bin/python bench/peers_refit.py --data ../shared/data/btc-usd-daily.csv
+    bash bench/peers/setup.sh            # once: .venv-peers with the peers, torch pinned
+    .venv-peers/bin/python bench/peers_refit.py --data ../shared/data/btc-usd-daily.csv
 
 The job: the last 800 days before the file's last 365 (the held-out year is not touched), the
 last 30 of them forecast one day ahead, the model refit every day on all the days before

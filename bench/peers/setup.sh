@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the venv for bench/peers_*.py: NeuralForecast and Darts beside seqcast, torch pinned.
 # The peers are benchmark-only; they never become seqcast dependencies.
-#   bash bench/peers/setup.sh [VENV]   (default /work/peers-venv)
+#   bash bench/peers/setup.sh [VENV]   (default .venv-peers in the repository)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-venv="${1:-/work/peers-venv}"
+venv="${1:-$repo/.venv-peers}"
 constraints="$here/constraints.txt"
 
 python3 -m venv "$venv"
