@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -154,9 +155,15 @@ def test_without_retries_the_same_kill_loses_the_task(
 
     monkeypatch.setattr(ray_cluster, "RETRIES", 0)
     cluster, raylets = two_nodes
-    with Killer(raylets) as killer, pytest.raises(RayError, match=r"(?i)worker|died|crash"):
-        _experiment().run_many(_panel(), cluster)
-    assert killer.killed is not None
+    for _ in range(3):  # a kill can land just as a short task ends: then nothing is lost
+        with Killer(raylets) as killer:
+            try:
+                _experiment().run_many(_panel(), cluster)
+            except RayError as error:
+                assert re.search(r"(?i)worker|died|crash", str(error)), error
+                return
+        assert killer.killed is not None
+    pytest.fail("three workers killed mid-task without retries, and no task was lost")
 
 
 @pytest.mark.ray
