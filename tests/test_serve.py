@@ -674,3 +674,22 @@ def test_fuzzing_the_openapi_schema_finds_no_server_error(server: Server) -> Non
             )
 
         check()
+
+
+def test_serve_batches_a_forecaster_by_its_windowed_tag_not_its_class() -> None:
+    """The capability seam: a plug-in declaring `windowed` is batched; drift (which reads
+    the series' first value) and the state-filtering statistical models are not."""
+    from seqcast.models.base import WINDOWED
+    from seqcast.models.baselines import NaiveForecaster
+    from seqcast.serve.paths import windowed
+
+    class PlugIn(NaiveForecaster):
+        TAGS = frozenset()
+
+    class Declared(PlugIn):
+        TAGS = frozenset({WINDOWED})
+
+    assert windowed(registry.make("naive")) and windowed(registry.make("ma:7"))
+    assert windowed(registry.make("gru", {"window": 10}))
+    assert not windowed(registry.make("drift")) and not windowed(PlugIn())
+    assert windowed(Declared())

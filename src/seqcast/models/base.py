@@ -44,6 +44,9 @@ SELECTS = "selects"  # chooses among candidates an experiment backtests beside i
 QUANTILE_HEADS = "quantile_heads"
 WARM = "warm_starts"  # a refit can begin from the fit before it (FitJob.previous)
 POOLED = "pools_series"  # learns from every series of a panel at once: they fit together
+# a forecast reads only the window before its origin (and fitted state): series laid end to
+# end can be forecast in one call (serve batches them)
+WINDOWED = "windowed"
 TAGS = frozenset(
     {
         SEEDED,
@@ -56,6 +59,7 @@ TAGS = frozenset(
         QUANTILE_HEADS,
         WARM,
         POOLED,
+        WINDOWED,
     }
 )
 

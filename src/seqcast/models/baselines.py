@@ -9,11 +9,13 @@ import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
-from seqcast.models.base import CANDIDATE, Forecaster
+from seqcast.models.base import CANDIDATE, WINDOWED, Forecaster
 
 
 class NaiveForecaster(Forecaster):
     """Every future price is today's price (a random walk's best forecast)."""
+
+    TAGS = frozenset({WINDOWED})
 
     @property
     def name(self) -> str:
@@ -47,6 +49,8 @@ class DriftForecaster(Forecaster):
 
 class _LastK(Forecaster):
     """A baseline that reads the last `k` values; named `<prefix><k>`."""
+
+    TAGS = frozenset({WINDOWED})
 
     prefix = ""
 

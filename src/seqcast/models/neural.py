@@ -29,6 +29,7 @@ from seqcast.models.base import (
     SEEDED,
     STATEFUL,
     WARM,
+    WINDOWED,
     FitJob,
     Forecaster,
     clone,
@@ -61,7 +62,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
     shrinkage weight.
     """
 
-    TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE, WARM})
+    TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE, WINDOWED, WARM})
     REPORTED = ("w",)  # the shrinkage weight each fit chose
 
     def tags(self) -> frozenset[str]:

@@ -19,13 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from seqcast.models.base import Forecaster
-from seqcast.models.baselines import (
-    DriftForecaster,
-    MovingAverageForecaster,
-    NaiveForecaster,
-    SeasonalNaiveForecaster,
-)
+from seqcast.models.base import WINDOWED, Forecaster
 from seqcast.serve.series import Item
 from seqcast.serve.served import Served
 
@@ -38,16 +32,9 @@ class Paths:
 
 
 def windowed(forecaster: Forecaster) -> bool:
-    """Does a forecast read only the window before its origin? Said here of the classes
-    seqcast has (a forecaster tag would say it: the README's capability seam); drift reads
-    the series' first value, and an unknown class is not assumed to."""
-    if isinstance(forecaster, NaiveForecaster | MovingAverageForecaster | SeasonalNaiveForecaster):
-        return True
-    if isinstance(forecaster, DriftForecaster):
-        return False
-    from seqcast.models.neural import NeuralForecaster  # loaded already if the run has one
-
-    return isinstance(forecaster, NeuralForecaster)
+    """Does a forecast read only the window before its origin? The forecaster's `windowed`
+    tag says so (drift reads the series' first value; a class without it is not assumed to)."""
+    return WINDOWED in forecaster.tags()
 
 
 def newer_origins(served: Served, item: Item, forecaster: Forecaster) -> np.ndarray:
