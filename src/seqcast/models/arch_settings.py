@@ -260,10 +260,7 @@ def space(model: str) -> dict[str, Dimension]:
     """What a study of one of these architectures tries unless a space file says otherwise:
     the direct deep family's common settings, and the architecture's own."""
     base = model.partition("*")[0]
-    common = deep_settings.space(deep_settings.DEFAULT)
-    for own in deep_settings.ARCHITECTURES[deep_settings.DEFAULT].space:  # DLinear's kernel
-        common.pop(own.name)
-    return common | {d.name: d for d in ARCHITECTURES[base].space}
+    return deep_settings.common_space() | {d.name: d for d in ARCHITECTURES[base].space}
 
 
 def build(cls: type[_Direct], name: str, settings: dict[str, Any]) -> Any:

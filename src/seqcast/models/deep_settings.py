@@ -133,8 +133,12 @@ class DeepSettings:
 
 def space(model: str) -> dict[str, Dimension]:
     """What a study of a direct deep architecture tries unless a space file says otherwise."""
-    base = model.partition("*")[0]
-    common = {
+    return common_space() | {d.name: d for d in ARCHITECTURES[model.partition("*")[0]].space}
+
+
+def common_space() -> dict[str, Dimension]:
+    """What a study tries of the settings every direct deep architecture shares."""
+    return {
         "window": Dimension("window", 20, 120),
         "learning_rate": Dimension("learning_rate", 1e-4, 1e-2, log=True),
         "batch_size": Dimension("batch_size", choices=(32, 64, 128)),
@@ -143,4 +147,3 @@ def space(model: str) -> dict[str, Dimension]:
         "loss": Dimension("loss", choices=("mae", "huber", "mse")),
         "shrink": Dimension("shrink", choices=(True, False)),
     }
-    return common | {d.name: d for d in ARCHITECTURES[base].space}
