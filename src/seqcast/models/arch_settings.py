@@ -266,9 +266,6 @@ def space(model: str) -> dict[str, Dimension]:
 def build(cls: type[_Direct], name: str, settings: dict[str, Any]) -> Any:
     """An architecture's preset (`tcn`), or a seed ensemble of K of it (`tcn*5`), with
     `settings` over the preset's."""
-    model, star, count = name.partition("*")
-    if star:
-        if int(count) < 2:
-            raise SeqcastError(f"model '{name}': an ensemble needs a count of 2 or more")
-        settings = {**settings, "ensemble": int(count)}
-    return cls(**{**settings, "model": model})
+    from seqcast.models.ensembles import ensemble_settings  # imports PyTorch: only to build
+
+    return cls(**ensemble_settings(name, settings))

@@ -41,12 +41,11 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-import torch
 
 from seqcast import progress
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
-from seqcast.models import deep_fit, grouping, shrink
+from seqcast.models import deep_fit, ensembles, grouping, shrink
 from seqcast.models.base import (
     CANDIDATE,
     COVARIATES,
@@ -57,7 +56,6 @@ from seqcast.models.base import (
     STATEFUL,
     FitJob,
     Forecaster,
-    clone,
 )
 from seqcast.models.deep_paths import member_outputs, to_prices
 from seqcast.models.deep_settings import ARCHITECTURES, COMMON, Architecture, DeepSettings
@@ -204,12 +202,7 @@ class DeepForecaster(DeepSettings, Forecaster):
             cast(DeepForecaster, job.forecaster).gather(job, members[id(job)])
 
     def member_jobs(self, job: FitJob) -> list[FitJob]:
-        """This forecaster, or its ensemble's members (seeds seed * K .. seed * K + K - 1)."""
-        if self.ensemble == 1:
-            return [job]
-        seeds = range(self.seed * self.ensemble, (self.seed + 1) * self.ensemble)
-        single = clone(self).set_params(ensemble=1)
-        return [FitJob(clone(single).set_params(seed=s), job.y, job.X) for s in seeds]
+        return ensembles.ensemble_jobs(self, job)
 
     def gather(self, job: FitJob, members: list[FitJob]) -> None:
         """Take the members' networks, then choose the shrinkage weight on the validation
@@ -294,46 +287,21 @@ class DeepForecaster(DeepSettings, Forecaster):
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, _ = super().state()
-        meta |= {
-            "fit": self.fit_info(),
-            "resolved": self.resolved(),
-            "transform": self.inputs_.state(),
-            "weight": self.weight_,
-            "history": [vars(log) for log in self.history_],
-        }
-        arrays: dict[str, np.ndarray] = {}
-        for member, network in enumerate(self.networks_):
-            prefix = f"member{member}." if len(self.networks_) > 1 else ""
-            arrays |= {prefix + k: v.numpy() for k, v in network.state_dict().items()}
-        return meta, arrays
+        trained, arrays = ensembles.trained_state(self)
+        return meta | {"resolved": self.resolved(), **trained}, arrays
 
     def restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.inputs_ = Inputs.from_state(meta["transform"], self.window)
-        self.networks_ = []
-        for member in range(self.ensemble):
-            prefix = f"member{member}." if self.ensemble > 1 else ""
-            mine = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-            network = self.network([self.seed], self.inputs_.channels)
-            expected = {k: tuple(v.shape) for k, v in network.state_dict().items()}
-            if expected != {k: tuple(v.shape) for k, v in mine.items()}:
-                raise SeqcastError(
-                    f"the saved weights do not match {self.model} with these settings"
-                    f" (window {self.window}, {self.ensemble} member(s))"
-                )
-            network.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in mine.items()})
-            self.networks_.append(network.eval())
-        self.weight_ = float(meta.get("weight", 1.0))
-        self.history_ = [EpochLog(**log) for log in meta["history"]]
-        self.fit_info_ = dict(meta.get("fit", {}))
-        self.is_fitted_ = True
+        ensembles.restore_trained(
+            self,
+            meta,
+            arrays,
+            lambda channels: self.network([self.seed], channels),
+            f"the saved weights do not match {self.model} with these settings"
+            f" (window {self.window}, {self.ensemble} member(s))",
+        )
 
 
 def build(name: str, settings: dict[str, Any]) -> DeepForecaster:
     """An architecture's preset (`dlinear`), or a seed ensemble of K of it (`dlinear*5`),
     with `settings` over the preset's."""
-    model, star, count = name.partition("*")
-    if star:
-        if int(count) < 2:
-            raise SeqcastError(f"model '{name}': an ensemble needs a count of 2 or more")
-        settings = {**settings, "ensemble": int(count)}
-    return DeepForecaster(**{**settings, "model": model})
+    return DeepForecaster(**ensembles.ensemble_settings(name, settings))

@@ -19,7 +19,7 @@ import torch
 from seqcast import progress
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
-from seqcast.models import grouping, kernels, shrink, training_data, warm
+from seqcast.models import ensembles, grouping, kernels, shrink, training_data, warm
 from seqcast.models.base import (
     CANDIDATE,
     COVARIATES,
@@ -32,7 +32,6 @@ from seqcast.models.base import (
     WINDOWED,
     FitJob,
     Forecaster,
-    clone,
 )
 from seqcast.models.inputs import Inputs
 from seqcast.models.networks import SpecNet
@@ -188,13 +187,7 @@ class NeuralForecaster(NeuralSettings, Forecaster):
             cast(NeuralForecaster, job.forecaster).gather(job, members[id(job)])
 
     def member_jobs(self, job: FitJob) -> list[FitJob]:
-        """The single networks to train: this forecaster, or its ensemble's members (seeds
-        seed * K .. seed * K + K - 1, so ensembles of different seeds never share one)."""
-        if self.ensemble == 1:
-            return [job]
-        seeds = range(self.seed * self.ensemble, (self.seed + 1) * self.ensemble)
-        single = clone(self).set_params(ensemble=1)
-        return [FitJob(clone(single).set_params(seed=s), job.y, job.X) for s in seeds]
+        return ensembles.ensemble_jobs(self, job)
 
     def gather(self, job: FitJob, members: list[FitJob]) -> None:
         """Take the members' networks, then choose the shrinkage weight on the validation
@@ -278,18 +271,12 @@ class NeuralForecaster(NeuralSettings, Forecaster):
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, _ = super().state()
+        trained, arrays = ensembles.trained_state(self)
         meta |= {
-            "fit": self.fit_info(),
             "resolved": self.resolved(),  # the choices in force (the preset's where None)
             "layers": format_layers(self.layers_),
-            "transform": self.inputs_.state(),
-            "weight": self.weight_,
-            "history": [vars(log) for log in self.history_],
+            **trained,
         }
-        arrays: dict[str, np.ndarray] = {}
-        for member, network in enumerate(self.networks_):
-            prefix = f"member{member}." if len(self.networks_) > 1 else ""
-            arrays |= {prefix + k: v.numpy() for k, v in network.state_dict().items()}
         return meta, arrays
 
     def restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -300,24 +287,14 @@ class NeuralForecaster(NeuralSettings, Forecaster):
                 if getattr(self, key) is None:
                     setattr(self, key, 0 if key == "patience" else value)
         self.layers_ = parse_layers(meta["layers"])
-        self.inputs_ = Inputs.from_state(meta["transform"], self.window)
-        self.networks_ = []
-        for member in range(self.ensemble):
-            prefix = f"member{member}." if self.ensemble > 1 else ""
-            mine = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-            network = SpecNet(self.layers_, self.window, [self.seed], self.inputs_.channels)
-            expected = {k: tuple(v.shape) for k, v in network.state_dict().items()}
-            if expected != {k: tuple(v.shape) for k, v in mine.items()}:
-                raise SeqcastError(
-                    f"the weights do not match the layers '{meta['layers']}'"
-                    f" (window {self.window}, {self.ensemble} member(s))"
-                )
-            network.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in mine.items()})
-            self.networks_.append(network.eval())
-        self.weight_ = float(meta.get("weight", 1.0))
-        self.history_ = [EpochLog(**log) for log in meta["history"]]
-        self.fit_info_ = dict(meta.get("fit", {}))
-        self.is_fitted_ = True
+        ensembles.restore_trained(
+            self,
+            meta,
+            arrays,
+            lambda channels: SpecNet(self.layers_, self.window, [self.seed], channels),
+            f"the weights do not match the layers '{meta['layers']}'"
+            f" (window {self.window}, {self.ensemble} member(s))",
+        )
 
 
 def _fit_chunk(pools: grouping.Chunk, starts: dict[int, warm.Start | None]) -> None:
@@ -371,9 +348,4 @@ def _tell_epoch(logs: list[EpochLog], epochs: int, members: int) -> None:
 def build(name: str, settings: dict[str, Any]) -> NeuralForecaster:
     """A preset (`gru`), or a seed ensemble of K of it (`gru*5`), with `settings` over the
     preset's own (`layers` replaces its layers, keeping the rest of the preset)."""
-    model, star, count = name.partition("*")
-    if star:
-        if int(count) < 2:
-            raise SeqcastError(f"model '{name}': an ensemble needs a count of 2 or more (gru*5)")
-        settings = {**settings, "ensemble": int(count)}
-    return NeuralForecaster(**{**settings, "model": model})
+    return NeuralForecaster(**ensembles.ensemble_settings(name, settings))
