@@ -2,13 +2,14 @@
 browser by Vega; the same specs render to PNG through vl-convert).
 
 Every chart shares three conventions: the colour of a model is fixed across charts
-(`palette`), a chart's legend lists only the models it draws (`_drawn`), and a top-level
+(`palette`), a chart's legend lists only the models it draws (`drawn`), and a top-level
 `hidden` parameter (a list of model names, set by the page's model toggles) makes a model's
 marks transparent, so one click hides it everywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -39,13 +40,13 @@ def palette(models: list[str]) -> dict[str, str]:
     return {m: FIXED[m] if m in FIXED else next(others) for m in models}
 
 
-def _drawn(colours: dict[str, str], *rows: Rows) -> dict[str, str]:
+def drawn(colours: dict[str, str], *rows: Rows) -> dict[str, str]:
     """The colours of the models `rows` hold, in the palette's order."""
     present = {row["m"] for table in rows for row in table}
     return {m: c for m, c in colours.items() if m in present}
 
 
-def _colour(colours: dict[str, str], title: str | None = None) -> dict[str, Any]:
+def colour_scale(colours: dict[str, str], title: str | None = None) -> dict[str, Any]:
     return {
         "field": "m",
         "type": "nominal",
@@ -68,7 +69,7 @@ def forecasts(lines: Rows, bands: Rows, colours: dict[str, str], title: str) -> 
     """Truth, every model and naive over the test dates (`lines`: d, m, v), interval bands
     (`bands`: d, m, level, lo, hi) below them; drag to pan, wheel to zoom, hover a day to
     read every value."""
-    colours = _drawn(colours, lines, bands)
+    colours = drawn(colours, lines, bands)
     x = {"field": "d", "type": "temporal", "title": None}
     dashes = [[6, 3] if m == "naive" else [1, 0] for m in colours]
     line = {
@@ -79,7 +80,7 @@ def forecasts(lines: Rows, bands: Rows, colours: dict[str, str], title: str) -> 
         "encoding": {
             "x": x,
             "y": {"field": "v", "type": "quantitative", "title": "price", "scale": {"zero": False}},
-            "color": {**_colour(colours), "legend": LINE_LEGEND},
+            "color": {**colour_scale(colours), "legend": LINE_LEGEND},
             "strokeDash": {"field": "m", "scale": {"domain": list(colours), "range": dashes}},
             "opacity": FADE,
         },
@@ -118,7 +119,7 @@ def _bands(bands: Rows, x: dict[str, Any], colours: dict[str, str]) -> dict[str,
     """Interval bands that overlap and stay apart: a model's band is a pale fill and two
     dotted edges in its colour; naive's (the reference) is its edges alone, as a grey fill
     would tint every model's band below it."""
-    colour = {**_colour(colours), "legend": LINE_LEGEND}  # the lines' look, not the edges'
+    colour = {**colour_scale(colours), "legend": LINE_LEGEND}  # the lines' look, not the edges'
     fill = {
         "transform": [{"filter": "datum.m != 'naive'"}],
         "mark": {"type": "area"},
@@ -147,7 +148,7 @@ def _bands(bands: Rows, x: dict[str, Any], colours: dict[str, str]) -> dict[str,
 
 def by_horizon(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """MAE / naive MAE at each horizon (`rows`: h, m, r): below 1 beats doing nothing."""
-    colours = _drawn(colours, rows)
+    colours = drawn(colours, rows)
     encoding = {
         "x": {
             "field": "h",
@@ -161,7 +162,7 @@ def by_horizon(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
             "title": "MAE / naive MAE",
             "scale": {"zero": False},
         },
-        "color": _colour(colours),
+        "color": colour_scale(colours),
         "opacity": FADE,
         "tooltip": [
             {"field": "m", "title": "model"},
@@ -181,7 +182,7 @@ def by_horizon(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
 
 def seed_spread(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """Each seed's MAE / naive MAE (`rows`: m, seed, r): how much the seed decides."""
-    colours = _drawn(colours, rows)
+    colours = drawn(colours, rows)
     return {
         **_base("Seeds: MAE / naive MAE of each seed (one step ahead)", 40 + 28 * len(colours)),
         "data": {"values": rows},
@@ -196,7 +197,7 @@ def seed_spread(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
                         "scale": {"zero": False},
                     },
                     "y": {"field": "m", "type": "nominal", "title": None, "sort": list(colours)},
-                    "color": {**_colour(colours), "legend": None},
+                    "color": {**colour_scale(colours), "legend": None},
                     "opacity": FADE,
                     "tooltip": [
                         {"field": "m", "title": "model"},
@@ -213,38 +214,46 @@ def seed_spread(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def residual_histograms(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
-    """One-step errors in percent of the truth (`rows`: m, e), a panel per model."""
-    colours = _drawn(colours, rows)
+def per_model(
+    title: str, rows: Rows, colours: dict[str, str], spec: Callable[[dict[str, Any]], dict]
+) -> dict[str, Any]:
+    """A small chart per model (`rows` carry m), three to a row on a shared x scale, in the
+    models' order; `spec(colour)` draws one, `colour` being the models' colour encoding."""
+    colours = drawn(colours, rows)
     return {
         "$schema": SCHEMA,
-        "title": {
-            "text": "Residuals, one step ahead: (truth - forecast) / truth, %",
-            "anchor": "start",
-        },
+        "title": {"text": title, "anchor": "start"},
         "params": [HIDDEN],
         "data": {"values": rows},
         "facet": {"field": "m", "type": "nominal", "title": None, "sort": list(colours)},
         "columns": 3,
-        "spec": {
-            "width": 220,
-            "height": 130,
+        "spec": {"width": 220, "height": 130, **spec({**colour_scale(colours), "legend": None})},
+        "resolve": {"scale": {"x": "shared"}},
+    }
+
+
+def residual_histograms(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
+    """One-step errors in percent of the truth (`rows`: m, e), a panel per model."""
+    return per_model(
+        "Residuals, one step ahead: (truth - forecast) / truth, %",
+        rows,
+        colours,
+        lambda colour: {
             "mark": "bar",
             "encoding": {
                 "x": {"field": "e", "bin": {"maxbins": 30}, "type": "quantitative", "title": "%"},
                 "y": {"aggregate": "count", "type": "quantitative", "title": "days"},
-                "color": {**_colour(colours), "legend": None},
+                "color": colour,
                 "opacity": FADE,
             },
         },
-        "resolve": {"scale": {"x": "shared"}},
-    }
+    )
 
 
 def autocorrelations(rows: Rows, colours: dict[str, str], bound: float) -> dict[str, Any]:
     """Autocorrelation of one-step errors by lag (`rows`: m, lag, acf); bars beyond the
     dashed +-1.96/sqrt(n) lines are structure a model left unexplained."""
-    colours = _drawn(colours, rows)
+    colours = drawn(colours, rows)
     return {
         "$schema": SCHEMA,
         "title": {
@@ -274,7 +283,7 @@ def autocorrelations(rows: Rows, colours: dict[str, str], bound: float) -> dict[
                             "title": "acf",
                             "scale": {"domain": [-0.5, 0.5]},
                         },
-                        "color": {**_colour(colours), "legend": None},
+                        "color": {**colour_scale(colours), "legend": None},
                         "opacity": FADE,
                         "tooltip": [{"field": "lag"}, {"field": "acf", "format": ".3f"}],
                     },
@@ -295,7 +304,7 @@ def autocorrelations(rows: Rows, colours: dict[str, str], bound: float) -> dict[
 def cumulative_gain(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """Running sum of |model error| - |naive error| (`rows`: d, m, c): falling where the model
     gains on doing nothing, rising where it loses."""
-    colours = _drawn(colours, rows)
+    colours = drawn(colours, rows)
     return {
         **_base(
             "Cumulative |error| minus naive's |error|, one step ahead (down = better than naive)"
@@ -314,7 +323,7 @@ def cumulative_gain(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
                 "encoding": {
                     "x": {"field": "d", "type": "temporal", "title": None},
                     "y": {"field": "c", "type": "quantitative", "title": "price units"},
-                    "color": _colour(colours),
+                    "color": colour_scale(colours),
                     "opacity": FADE,
                     "tooltip": [
                         {"field": "m", "title": "model"},
@@ -389,7 +398,7 @@ def fan(history: Rows, forecast: Rows, bands: Rows, title: str) -> dict[str, Any
 def coverage(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """Interval coverage by volatility regime, one panel per level (`rows`: m, level,
     regime, cover); the dashed line is the promised level."""
-    colours = _drawn(colours, rows)
+    colours = drawn(colours, rows)
     regimes = ["all", "calm", "normal", "volatile"]
     return {
         "$schema": SCHEMA,
@@ -415,7 +424,7 @@ def coverage(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
                             "title": "coverage, %",
                             "scale": {"zero": False},
                         },
-                        "color": _colour(colours),
+                        "color": colour_scale(colours),
                         "opacity": FADE,
                         "tooltip": [
                             {"field": "m", "title": "model"},

@@ -55,15 +55,21 @@ def render(report: ReportInput) -> bytes:
         *(f'<div class="chart" id="chart-{i}"></div>' for i in range(len(specs))),
         _details(settings),
     ]
-    page = TEMPLATE.format(
-        title=html.escape(_title(settings)),
+    return page(html.escape(_title(settings)), specs, body)
+
+
+def page(title: str, specs: list[dict[str, Any]], body: list[str]) -> bytes:
+    """A whole report page: `title` (HTML), the charts' `specs` drawn into the body's
+    `chart-<i>` divs, and the report's style and script."""
+    text = TEMPLATE.format(
+        title=title,
         style=STYLE,
         bundle=vega_bundle(),
         specs=script_json(specs),
         body="\n".join(body),
         script=SCRIPT,
     )
-    return page.encode()
+    return text.encode()
 
 
 def _title(settings: dict[str, Any]) -> str:

@@ -14,16 +14,7 @@ import numpy as np
 import pandas as pd
 
 from seqcast.report import charts, panel_charts
-from seqcast.report.html import (
-    SCRIPT,
-    STYLE,
-    TEMPLATE,
-    _raw,
-    _round,
-    _toggles,
-    script_json,
-    vega_bundle,
-)
+from seqcast.report.html import _raw, _round, _toggles, page
 from seqcast.result import Panel
 from seqcast.vocabulary import SEPARATOR, number
 
@@ -62,15 +53,7 @@ def render_panel(panel: Panel | None, folders: dict[str, str], problems: list[st
         *(f'<div class="chart" id="chart-{i}"></div>' for i in range(len(specs))),
         f"<h2>Each series</h2><ul>{links}</ul>",
     ]
-    page = TEMPLATE.format(
-        title="seqcast: several series",
-        style=STYLE,
-        bundle=vega_bundle(),
-        specs=script_json(specs),
-        body="\n".join(body),
-        script=SCRIPT,
-    )
-    return page.encode()
+    return page("seqcast: several series", specs, body)
 
 
 def _shown(panel: Panel) -> list[str]:

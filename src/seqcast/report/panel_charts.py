@@ -6,26 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from seqcast.report.charts import FADE, HIDDEN, SCHEMA, Rows, _colour, _drawn
+from seqcast.report.charts import FADE, HIDDEN, SCHEMA, Rows, colour_scale, drawn, per_model
 
 
 def ratio_histograms(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
     """How MAE / naive MAE spreads over the series (`rows`: m, s, r), a panel per model;
     the dashed line at 1 is naive's."""
-    colours = _drawn(colours, rows)
-    return {
-        "$schema": SCHEMA,
-        "title": {
-            "text": "MAE / naive MAE over the series, one step ahead (left of 1: better)",
-            "anchor": "start",
-        },
-        "params": [HIDDEN],
-        "data": {"values": rows},
-        "facet": {"field": "m", "type": "nominal", "title": None, "sort": list(colours)},
-        "columns": 3,
-        "spec": {
-            "width": 220,
-            "height": 130,
+    return per_model(
+        "MAE / naive MAE over the series, one step ahead (left of 1: better)",
+        rows,
+        colours,
+        lambda colour: {
             "layer": [
                 {
                     "mark": "bar",
@@ -37,7 +28,7 @@ def ratio_histograms(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
                             "title": "MAE / naive MAE",
                         },
                         "y": {"aggregate": "count", "type": "quantitative", "title": "series"},
-                        "color": {**_colour(colours), "legend": None},
+                        "color": colour,
                         "opacity": FADE,
                         "tooltip": [{"aggregate": "count", "title": "series"}],
                     },
@@ -48,15 +39,14 @@ def ratio_histograms(rows: Rows, colours: dict[str, str]) -> dict[str, Any]:
                 },
             ],
         },
-        "resolve": {"scale": {"x": "shared"}},
-    }
+    )
 
 
 def gain_multiples(rows: Rows, colours: dict[str, str], series: list[str]) -> dict[str, Any]:
     """One small chart per series (`rows`: s, d, m, g): the running sum over the test days
     of |naive error| - |model error|, rising where a model gains on doing nothing; each
     series on its own scale (prices differ)."""
-    colours = _drawn(colours, rows)
+    colours = drawn(colours, rows)
     return {
         "$schema": SCHEMA,
         "title": {
@@ -77,7 +67,7 @@ def gain_multiples(rows: Rows, colours: dict[str, str], series: list[str]) -> di
                     "encoding": {
                         "x": {"field": "d", "type": "temporal", "title": None},
                         "y": {"field": "g", "type": "quantitative", "title": None},
-                        "color": _colour(colours),
+                        "color": colour_scale(colours),
                         "opacity": FADE,
                         "tooltip": [
                             {"field": "s", "title": "series"},
