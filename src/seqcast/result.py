@@ -32,6 +32,8 @@ class Result:
     next_days: pd.DataFrame | None = None  # date x model (+ intervals): after the data ends
     verdicts: dict[int, str] = field(default_factory=dict)  # h -> the plain verdict
     confidence_sets: dict[int, list[str]] = field(default_factory=dict)  # h -> the 90% MCS
+    live: pd.DataFrame | None = None  # forecasts of models since refitted in production
+    # (runs/refit.py), from the days after the test period: out of sample, for intervals
 
     @property
     def columns(self) -> dict[str, list[str]]:

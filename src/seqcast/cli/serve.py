@@ -139,6 +139,26 @@ def track_command(
     report: Annotated[
         bool, typer.Option("--report", help="Write the live record as a page beside the ledger.")
     ] = False,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit",
+            help="First refit the run's models where its --refit-every schedule has come due"
+            " (warm where its refits were), as its backtest did.",
+        ),
+    ] = False,
+    refit_every: Annotated[
+        int | None,
+        typer.Option(help="With --refit: the run's schedule, checked.", show_default="the run's"),
+    ] = None,
+    warm_start: Annotated[
+        bool | None,
+        typer.Option(
+            "--warm-start/--no-warm-start",
+            help="With --refit: whether the run's refits were warm, checked.",
+            show_default="the run's",
+        ),
+    ] = None,
     verbose: Verbose = False,
     as_json: AsJson = False,
 ) -> None:
@@ -152,9 +172,12 @@ def track_command(
             raise SeqcastError("give --run and --data to track, or --report to draw the ledger")
         payload: dict[str, Any] = {}
         if run is not None and data is not None:
-            from seqcast.serve.track import track
+            from seqcast.serve.track import Refit, track
 
-            tracked = track(run, data, ledger, horizon, model)
+            if not refit and (refit_every is not None or warm_start is not None):
+                raise SeqcastError("--refit-every and --warm-start go with --refit")
+            schedule = Refit(refit_every, warm_start) if refit else None
+            tracked = track(run, data, ledger, horizon, model, schedule)
             payload = dict(vars(tracked), ledger=str(tracked.ledger))
             if not as_json:
                 _print_tracked(tracked)

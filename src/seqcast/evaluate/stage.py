@@ -106,7 +106,7 @@ def forecast(
         future[name] = bounds[0]
     intervals = bool(result.levels) and result.calibration is not None
     if intervals:
-        known = [result.calibration, result.table, _newer(result, series, frame)]
+        known = [result.calibration, result.table, result.live, _newer(result, series, frame)]
         future = _with_intervals(
             result, future, pd.concat(known, ignore_index=True), volatility(series)
         )
@@ -121,18 +121,33 @@ def forecast(
 
 
 def _newer(result: Result, series: pd.Series, frame: pd.DataFrame | None) -> pd.DataFrame:
-    """Forecasts of the fitted models from the days `series` has after the run's table
-    ends, whose truth is known: out of sample too (the models were fitted before), so
-    their errors join the calibration of new intervals."""
-    first = int(series.index.searchsorted(result.table["cutoff"].max(), side="right")) + 1
-    if first >= len(series):
+    """Forecasts of the fitted models from the days `series` has after the run's table (and
+    its live record) ends, whose truth is known: out of sample too (the models were fitted
+    before), so their errors join the calibration of new intervals."""
+    return out_of_sample(result, series, frame, first_unseen(result, series), len(series))
+
+
+def first_unseen(result: Result, series: pd.Series) -> int:
+    """The first origin in `series` after those of the run's table and live record."""
+    seen = [result.table] + ([] if result.live is None else [result.live])
+    last = max(part["cutoff"].max() for part in seen)
+    return int(series.index.searchsorted(last, side="right")) + 1
+
+
+def out_of_sample(
+    result: Result, series: pd.Series, frame: pd.DataFrame | None, first: int, end: int
+) -> pd.DataFrame:
+    """The long table of the fitted models' forecasts from origins `first` .. `end` - 1 of
+    `series` whose truth `series` holds (none when `first` >= `end`)."""
+    if first >= end:
         return result.table.iloc[:0]
-    origins = np.arange(first, len(series))  # their cutoffs are all newer than the table's
+    origins = np.arange(first, len(series))
     paths = {
         c: result.fitted[c].predict(series, origins, result.horizon, frame) for c in result.runs
     }
     paths |= _head_paths(result, series, origins, frame)
-    return long_table(series, first, result.horizon, paths)
+    table = long_table(series, first, result.horizon, paths)
+    return table[table["cutoff"] < series.index[end - 1]].reset_index(drop=True)
 
 
 def _head_paths(

@@ -285,11 +285,16 @@ def restore(meta: dict[str, Any], arrays: dict[str, Any]) -> Forecaster:
     for family in families():
         if name in family.classes:
             cls = getattr(family.load(), name)
-            params = {k: v for k, v in meta["params"].items() if k in cls.param_names()}
+            params = {k: _tuple(v) for k, v in meta["params"].items() if k in cls.param_names()}
             forecaster: Forecaster = cls(**params)
             forecaster.restore(meta, arrays)
             return forecaster
     raise SeqcastError(f"unknown forecaster class '{name}' (a plug-in not installed here?)")
+
+
+def _tuple(value: Any) -> Any:
+    """JSON keeps a tuple parameter (levels, candidates) as a list; give it back as made."""
+    return tuple(_tuple(v) for v in value) if isinstance(value, list) else value
 
 
 def space(name: str) -> Any:

@@ -7,6 +7,8 @@ it was (the saved scores are read, not recomputed).
     forecasts.csv    the long table: cutoff, date, h, y, one column per model run, and its
                      intervals (<run>-lo-<level>, <run>-hi-<level>) when levels were asked
     calibration.csv  the same for the out-of-sample days before the test (intervals only)
+    live.csv         the same for days after the test, forecast by models since refitted in
+                     production (runs/refit.py; intervals only)
     scores.csv       every metric per model run and horizon (read back on load)
     intervals.csv    every interval metric per model run, horizon and level
     results.json     summary, verdicts, per-run scores, next days, timings (what --json prints)
@@ -102,6 +104,8 @@ def _files(result: Result, report: bool, png: bool, name: str | None = None) -> 
     }
     if result.calibration is not None:
         files["calibration.csv"] = to_csv(result.calibration, index=False)
+    if result.live is not None:
+        files["live.csv"] = to_csv(result.live, index=False)
     if result.intervals is not None:
         files["intervals.csv"] = to_csv(result.intervals, index=False)
     digests = {}
@@ -187,6 +191,9 @@ def _read_run(directory: Path, settings: dict[str, Any]) -> Result:
     calibration = None
     if (directory / "calibration.csv").is_file():
         calibration = _read_table(directory / "calibration.csv", settings["columns"])
+    live = None
+    if (directory / "live.csv").is_file():
+        live = _read_table(directory / "live.csv", settings["columns"])
     digests = settings.get("weights", {})  # 0.2.0 kept none
     fitted = {c: _load_model(directory / "models", c, digests) for c in settings["runs"]}
     for label, selection in settings.get("selections", {}).items():
@@ -203,7 +210,7 @@ def _read_run(directory: Path, settings: dict[str, Any]) -> Result:
     sets = {int(h): models for h, models in (results.get("confidence_set") or {}).items()}
     next_days = _next_days(results.get("next"))
     return Result(
-        settings, table, scores, fitted, {}, calibration, intervals, next_days, verdicts, sets
+        settings, table, scores, fitted, {}, calibration, intervals, next_days, verdicts, sets, live
     )
 
 

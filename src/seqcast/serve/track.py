@@ -38,6 +38,7 @@ class Tracked:
     scored: int  # truths recorded now
     scores: list[dict[str, Any]]  # the live record of this run on this series, per h
     notes: list[str] = field(default_factory=list)
+    refits: list[str] = field(default_factory=list)  # refits made now: each one's last day
 
 
 def track(
@@ -46,13 +47,19 @@ def track(
     path: str | Path,
     horizon: int | None = None,
     model: str | None = None,
+    refit: Refit | None = None,
 ) -> Tracked:
     """Publish the forecasts from the end of `data` (a price file, or a ticker symbol to
-    fetch) in the ledger at `path`, and score what is known."""
+    fetch) in the ledger at `path`, and score what is known; with `refit`, first make the
+    refits the run's schedule has reached (runs/refit.py)."""
     run_dir, path = Path(run_dir), Path(path)
     if path.exists():
         ledger.connect(path).close()  # refuse a file that is not a ledger before any work
     file, series_name, notes = _data(data, path)
+    refits = []
+    if refit is not None:
+        refits = runs.refit(run_dir, file, refit.every, refit.warm_start).cutoffs
+        notes += [f"refitted {run_dir.name} on the days up to {day}" for day in refits]
     before = version(run_dir)
     next_days, prices = runs.forecast_next(run_dir, file, horizon, model)
     if version(run_dir) != before:
@@ -83,7 +90,16 @@ def track(
         scored,
         scores(mine),
         notes + next_days.notes,
+        refits,
     )
+
+
+@dataclass
+class Refit:
+    """`track --refit`: refit the run as its schedule says; options given must match it."""
+
+    every: int | None = None
+    warm_start: bool | None = None
 
 
 def _data(data: str, ledger_path: Path) -> tuple[Path, str, list[str]]:
