@@ -24,7 +24,8 @@ from seqcast.settings import Evaluation
 from .conftest import TINY, random_walk, write_yahoo_csv
 
 GRU = {**TINY, "layers": "gru:6, dropout:0.2, dense:1", "epochs": 3, "warm_epochs": 2}
-SERIES = random_walk(330, seed=5)
+_t = np.arange(330)  # a cycle a network learns more of with every epoch, over a random walk
+SERIES = random_walk(330, seed=5) * np.exp(0.05 * np.sin(2 * np.pi * _t / 15))
 
 
 def _run(folder: Path, days: int, test_days: int, warm: bool, models: dict | None = None) -> Path:
@@ -49,9 +50,13 @@ def test_a_refit_in_production_is_the_backtests_next_refit(tmp_path: Path, warm:
     of days 290..299 as that backtest's table has them."""
     run = _run(tmp_path, 290, 50, warm)
     newer = write_yahoo_csv(SERIES.iloc[:320], tmp_path / "newer.csv")
+    before = runs.load(run)
     refitted = runs.refit(run, newer)
     assert refitted.cutoffs == [str(SERIES.index[299].date())] and refitted.warm == warm
     mine, theirs = runs.load(run), runs.load(_run(tmp_path, 320, 80, warm))
+    for column in mine.runs:  # the refit learnt something: the test can tell starts apart
+        new, old = _forecasts(mine, SERIES)[column], _forecasts(before, SERIES)[column]
+        assert column == "naive" or not np.allclose(new, old)
     for column, forecasts in _forecasts(mine, SERIES).items():
         np.testing.assert_allclose(forecasts, _forecasts(theirs, SERIES)[column], rtol=1e-6)
     assert mine.live is not None and len(mine.live) == 10
