@@ -18,10 +18,12 @@ from seqcast.errors import SeqcastError
 from seqcast.evaluate.backtest import backtest
 from seqcast.io import plain
 from seqcast.models import registry
+from seqcast.models.arch_settings import ARCHITECTURES
 from seqcast.models.base import FitJob, clone, fit_all
 from seqcast.models.baselines import NaiveForecaster
 from seqcast.models.deep import DeepForecaster
-from seqcast.models.deep_settings import ARCHITECTURES, Architecture
+from seqcast.models.deep_settings import Architecture
+from seqcast.models.dlinear import DLinearForecaster
 from seqcast.models.grouped_module import Dropout, GroupedModule
 from seqcast.models.quantiles import PinballLoss, quantiles_for
 from seqcast.vocabulary import number, quantile_columns
@@ -29,6 +31,13 @@ from seqcast.vocabulary import number, quantile_columns
 from .conftest import random_walk
 
 SMALL = {"window": 12, "batch_size": 32, "val_days": 30, "kernel": 5}
+
+
+def _model(**settings: Any) -> DeepForecaster:
+    """DLinear, or the family's generic forecaster for another architecture (a plug-in)."""
+    if settings.get("model", "dlinear") == "dlinear":
+        return DLinearForecaster(**settings)
+    return DeepForecaster(**{k: v for k, v in settings.items() if k != "kernel"})
 
 
 class Network(nn.Module):
@@ -69,7 +78,7 @@ def _sine_on_trend(n: int = 500) -> pd.Series:
 
 def test_dlinear_learns_a_sine_on_a_trend() -> None:
     y = _sine_on_trend(400)
-    model = DeepForecaster(window=50, kernel=9, horizon=5, epochs=15, learning_rate=0.01)
+    model = DLinearForecaster(window=50, kernel=9, horizon=5, epochs=15, learning_rate=0.01)
     model.set_params(val_days=60, patience=10, shrink=False).fit(y.iloc[:350])
     origins = np.arange(350, 396)
     truth = np.stack([y.to_numpy()[t : t + 5] for t in origins])
@@ -91,7 +100,7 @@ def test_members_of_every_history_and_seed_end_where_they_would_alone(
     settings: dict, tinymlp: str
 ) -> None:
     series = random_walk(n=300)
-    proto = DeepForecaster(**{**SMALL, "shrink": False, **settings})
+    proto = _model(**{**SMALL, "shrink": False, **settings})
     histories = {end: series.iloc[:end] for end in (200, 240, 277)}
     together = [
         FitJob(clone(proto).set_params(seed=seed), h) for h in histories.values() for seed in (0, 1)
@@ -123,7 +132,7 @@ def test_changing_the_future_moves_no_earlier_forecast(
     series, test_days, cutoff = random_walk(n=260), 40, 15
 
     def run(prices: pd.Series) -> pd.DataFrame:
-        model = DeepForecaster(**SMALL, epochs=2, horizon=3, features=("log_range",))
+        model = _model(**SMALL, epochs=2, horizon=3, features=("log_range",))
         model.set_params(quantile_levels=levels)
         close = prices.to_numpy()
         frame = pd.DataFrame({"high": close * 1.01, "low": close * 0.98}, index=prices.index)
@@ -144,7 +153,7 @@ def test_changing_the_future_moves_no_earlier_forecast(
 
 def test_quantile_heads_read_no_future_and_survive_saving() -> None:
     series = random_walk(n=260)
-    model = DeepForecaster(**SMALL, epochs=2, horizon=3, quantile_levels=(50.0, 90.0))
+    model = _model(**SMALL, epochs=2, horizon=3, quantile_levels=(50.0, 90.0))
     model.fit(series.iloc[:-40])
     origins = np.arange(len(series) - 40, len(series))
     bounds = model.predict_quantiles(series, origins, 3)
@@ -165,7 +174,7 @@ def test_quantile_heads_read_no_future_and_survive_saving() -> None:
 
 def test_quantile_heads_learn_the_spread_of_a_random_walk() -> None:
     y = random_walk(n=900, seed=4)
-    model = DeepForecaster(window=20, kernel=5, horizon=3, epochs=10, learning_rate=0.01)
+    model = DLinearForecaster(window=20, kernel=5, horizon=3, epochs=10, learning_rate=0.01)
     model.set_params(val_days=60, patience=0, shrink=False, quantile_levels=(80.0,))
     model.fit(y.iloc[:700])
     origins = np.arange(700, 897)
@@ -205,7 +214,7 @@ def test_the_pinball_loss_of_the_median_is_half_the_absolute_error() -> None:
 def test_bad_settings_are_one_line_before_any_training(
     settings: dict, message: str, tinymlp: str
 ) -> None:
-    model = DeepForecaster(**{**SMALL, **settings})
+    model = _model(**{**SMALL, **settings})
     with pytest.raises(SeqcastError, match=message.replace("(", r"\(")) as caught:
         model.fit(random_walk(n=200))
     assert "\n" not in str(caught.value)
@@ -214,9 +223,10 @@ def test_bad_settings_are_one_line_before_any_training(
 
 def test_the_registry_makes_presets_and_ensembles() -> None:
     model = registry.make("dlinear*3", {"kernel": 7, "layers": "gru:4, dense:1"})
-    assert isinstance(model, DeepForecaster)
+    assert isinstance(model, DLinearForecaster)
     assert (model.ensemble, model.kernel, model.name) == (3, 7, "dlinear*3")
-    assert registry.family_of("dlinear").name == "deep"
+    assert registry.family_of("dlinear").name == "dlinear"
+    assert not hasattr(registry.make("nbeats"), "kernel")  # DLinear's own setting
     assert set(registry.space("dlinear")) >= {"window", "kernel", "learning_rate"}
 
 
@@ -284,4 +294,4 @@ def test_dlinear_is_tuned_through_its_own_space(tmp_path: Path) -> None:
     tuning.run(data, tmp_path / "t", report=False)
     best = read_toml(tmp_path / "t" / "best.toml")
     assert best["model"] == "dlinear" and best["kernel"] in (3, 5)
-    assert isinstance(registry.make(str(tmp_path / "t" / "best.toml")), DeepForecaster)
+    assert isinstance(registry.make(str(tmp_path / "t" / "best.toml")), DLinearForecaster)

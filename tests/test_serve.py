@@ -690,6 +690,6 @@ def test_serve_batches_a_forecaster_by_its_windowed_tag_not_its_class() -> None:
         TAGS = frozenset({WINDOWED})
 
     assert windowed(registry.make("naive")) and windowed(registry.make("ma:7"))
-    assert windowed(registry.make("gru", {"window": 10}))
+    assert windowed(registry.make("gru", {"window": 10})) and windowed(registry.make("tcn"))
     assert not windowed(registry.make("drift")) and not windowed(PlugIn())
     assert windowed(Declared())

@@ -1,6 +1,7 @@
-"""The settings, presets and tuning spaces of the direct deep architectures N-BEATS, N-HiTS,
-TCN and PatchTST (their networks: nbeats.py, nhits.py, tcn.py, patchtst.py). Imports no
-PyTorch: `seqcast --help` reads it.
+"""The direct deep architectures DLinear, N-BEATS, N-HiTS, TCN and PatchTST (their networks:
+dlinear.py, nbeats.py, nhits.py, tcn.py, patchtst.py): the table of them (ARCHITECTURES),
+each one's preset and tuning space, and each family's settings (the shared ones of
+deep_settings.DeepSettings, and its own). Imports no PyTorch: `seqcast --help` reads it.
 
 A setting left at None takes its architecture's preset. Every preset is sized for a daily
 price file on a 2-core CPU: a few thousand training windows of one series fit tens of
@@ -19,6 +20,9 @@ from seqcast.models.deep_settings import Architecture, DeepSettings
 from seqcast.options import Dimension, name_list, option
 
 STACK_KINDS = ("generic", "trend", "seasonality")  # N-BEATS stacks
+
+# DLinear: the paper's 25-day moving average; two linear maps, 2 x 60 x 7 weights at h = 7.
+DLINEAR: dict[str, Any] = {"kernel": 25}
 
 # N-BEATS, generic: 3 stacks of 1 block of 2 layers of 128 (the paper: 30 stacks of 4
 # layers of 512); about 100,000 weights on a 60-day window.
@@ -80,6 +84,7 @@ def _preset(help: str, parse: Any = None) -> Any:
 
 # What `tune` tries of each architecture's own settings (beside the family's common ones).
 SPACES: dict[str, tuple[Dimension, ...]] = {
+    "dlinear": (Dimension("kernel", choices=(5, 9, 15, 19)),),  # within the 20-day window
     "nbeats": (
         Dimension("nbeats_units", 32, 256, log=True),
         Dimension("nbeats_layers", 1, 4),
@@ -121,6 +126,14 @@ NBEATS_OPTIONS = (
 )
 
 ARCHITECTURES: dict[str, Architecture] = {
+    "dlinear": Architecture(
+        "seqcast.models.dlinear",
+        "DLinear (Zeng et al. 2023): a moving-average trend and the remainder, one linear"
+        " map each from the window to the horizon",
+        ("kernel",),
+        DLINEAR,
+        SPACES["dlinear"],
+    ),
     "nbeats": Architecture(
         "seqcast.models.nbeats",
         "N-BEATS (Oreshkin et al. 2019), generic stacks",
@@ -178,7 +191,7 @@ ARCHITECTURES: dict[str, Architecture] = {
 
 @dataclass(eq=False)
 class _Direct(DeepSettings):
-    """The direct deep family's settings, an architecture of this module's table."""
+    """A direct deep family's settings: architectures of this module's table."""
 
     NAMES: ClassVar[tuple[str, ...]] = ()  # the architectures a family of these settings runs
 
@@ -187,6 +200,15 @@ class _Direct(DeepSettings):
         if self.model not in self.NAMES:
             raise SeqcastError(f"unknown model '{self.model}' here; use {', '.join(self.NAMES)}")
         return ARCHITECTURES[self.model]
+
+
+@dataclass(eq=False)
+class DLinearSettings(_Direct):
+    """DLinear's settings: the direct deep family's, and its own."""
+
+    NAMES: ClassVar[tuple[str, ...]] = ("dlinear",)
+    model: str = option("dlinear", "DLinear.")
+    kernel: int | None = _preset("DLinear's moving-average length (days).")
 
 
 @dataclass(eq=False)

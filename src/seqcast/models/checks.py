@@ -22,6 +22,7 @@ from seqcast.models.base import (
     QUANTILE_HEADS,
     SEEDED,
     TAGS,
+    WINDOWED,
     FitJob,
     Forecaster,
     clone,
@@ -103,6 +104,22 @@ def check_no_lookahead(forecaster: Forecaster, y: pd.Series) -> None:
         assert np.array_equal(before, after), "a forecast moved when a later value changed"
 
 
+def check_windowed(forecaster: Forecaster, y: pd.Series) -> None:
+    """A `windowed` forecast from origin t reads y[t - min_history():t] only: changing the
+    days before that window moves nothing (serve batches such forecasters' series end to
+    end on this promise)."""
+    if WINDOWED not in forecaster.tags():
+        return
+    model = clone(forecaster).fit(y.iloc[:-30])
+    for t in range(len(y) - 30, len(y), 7):
+        changed = y.copy()
+        changed.iloc[: t - model.min_history()] *= 1.5
+        before, after = model.predict(y, [t], 2), model.predict(changed, [t], 2)
+        assert np.allclose(before, after, rtol=1e-12, atol=0), (
+            "a windowed forecast moved when a day before its window changed"
+        )
+
+
 def check_state_round_trip(forecaster: Forecaster, y: pd.Series) -> None:
     """state() is JSON and arrays; restore() rebuilds the same forecasts (no pickle)."""
     from seqcast.models.registry import restore
@@ -137,6 +154,7 @@ CHECKS: list[Callable[[Forecaster, pd.Series], None]] = [
     check_not_fitted,
     check_fit_predict,
     check_no_lookahead,
+    check_windowed,
     check_state_round_trip,
     check_fit_many,
 ]

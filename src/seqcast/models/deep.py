@@ -1,11 +1,11 @@
 """Direct deep forecasters: any architecture that maps a window to the whole horizon at
-once (DLinear, and N-BEATS, N-HiTS, TCN, PatchTST as they are plugged in), trained by the
+once (DLinear, N-BEATS, N-HiTS, TCN, PatchTST), trained by the
 recurrent family's machinery: the same scales and target transforms (inputs.py), windows
 (training_data.py), grouped training loop with early stopping and its divergence check
 (train.fit_members), shrinkage toward naive (shrink.py) and saved state (safetensors +
 JSON). Only the network differs: a `GroupedModule` around the architecture's `Network`.
 
-The plug-in contract for an architecture (a module named in deep_settings.ARCHITECTURES):
+The plug-in contract for an architecture (a module named in arch_settings.ARCHITECTURES):
 
     class Network(nn.Module):
         def __init__(self, window, horizon, outputs_per_step, n_inputs, **options): ...
@@ -20,10 +20,11 @@ others the scaled covariates (`covariates=False` on the line refuses --features 
 `outputs_per_step` is 1, or with quantile heads the number of quantiles (the median first).
 Use `grouped_module.Dropout`, never `nn.Dropout`; keep no persistent buffers (GroupedModule
 refuses both: members would share them). Initialise in `__init__` from the global stream
-(GroupedModule seeds it per member, inside fork_rng). Adding one: the module, its
-ARCHITECTURES line (module, help, option names, preset, tuning space), a field in
-DeepSettings for each new option, and an example in tests/test_checks.py's EXAMPLES; the
-registry's names and --help follow from the line.
+(GroupedModule seeds it per member, inside fork_rng). Adding one: the module (its Network,
+check, a `DeepForecaster` subclass with its settings and `build`), its ARCHITECTURES line
+(module, help, option names, preset, tuning space), its settings class in arch_settings
+(a field for each option of its own), one `Family` line in the registry, and an example in
+tests/test_checks.py's EXAMPLES.
 
 What the network's outputs mean: with the `log_return` transform, day k's output is the
 scaled log change from the last known price to day k (the cumulative sum of the daily
@@ -46,6 +47,7 @@ from seqcast import progress
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
 from seqcast.models import deep_fit, ensembles, grouping, shrink
+from seqcast.models.arch_settings import ARCHITECTURES
 from seqcast.models.base import (
     CANDIDATE,
     COVARIATES,
@@ -54,11 +56,12 @@ from seqcast.models.base import (
     QUANTILE_HEADS,
     SEEDED,
     STATEFUL,
+    WINDOWED,
     FitJob,
     Forecaster,
 )
 from seqcast.models.deep_paths import member_outputs, to_prices
-from seqcast.models.deep_settings import ARCHITECTURES, COMMON, Architecture, DeepSettings
+from seqcast.models.deep_settings import COMMON, Architecture, DeepSettings
 from seqcast.models.grouped_module import GroupedModule
 from seqcast.models.inputs import Inputs
 from seqcast.models.quantiles import bound_channels, quantiles_for
@@ -72,7 +75,9 @@ class DeepForecaster(DeepSettings, Forecaster):
     of the horizon out. Scaling and training see only the history given to `fit`;
     `val_days` holds its tail out for early stopping and for the shrinkage weight."""
 
-    TAGS = frozenset({SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE, QUANTILE_HEADS})
+    TAGS = frozenset(
+        {SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE, QUANTILE_HEADS, WINDOWED}
+    )
     REPORTED = ("w",)
 
     def tags(self) -> frozenset[str]:
@@ -299,9 +304,3 @@ class DeepForecaster(DeepSettings, Forecaster):
             f"the saved weights do not match {self.model} with these settings"
             f" (window {self.window}, {self.ensemble} member(s))",
         )
-
-
-def build(name: str, settings: dict[str, Any]) -> DeepForecaster:
-    """An architecture's preset (`dlinear`), or a seed ensemble of K of it (`dlinear*5`),
-    with `settings` over the preset's."""
-    return DeepForecaster(**ensembles.ensemble_settings(name, settings))

@@ -1,10 +1,7 @@
-"""The direct deep family's settings (the parameters of `deep.DeepForecaster`), its
-architectures' presets and their tuning spaces. Imports no PyTorch: `seqcast --help`
-reads it.
-
-An architecture is one line of ARCHITECTURES: the module holding its network (see
-models/deep.py for the contract), one line of help, the settings it reads, and its preset
-(a choice for every setting left at None). A setting left at None takes the preset's.
+"""The settings every direct deep architecture shares (the parameters of
+`deep.DeepForecaster`), what describes an architecture (`Architecture`; the table of them
+and each one's own settings: arch_settings.py), and the tuning space they share. Imports no
+PyTorch: `seqcast --help` reads it. A setting left at None takes the architecture's preset.
 """
 
 from __future__ import annotations
@@ -45,31 +42,12 @@ class Architecture:
         return {**COMMON, **self.preset}
 
 
-ARCHITECTURES: dict[str, Architecture] = {
-    "dlinear": Architecture(
-        "seqcast.models.dlinear",
-        "DLinear (Zeng et al. 2023): a moving-average trend and the remainder, one linear"
-        " map each from the window to the horizon",
-        ("kernel",),
-        {"kernel": 25},  # the paper's moving average
-        (Dimension("kernel", choices=(5, 9, 15, 25)),),
-    ),
-}
-DEFAULT = "dlinear"
-
-
 @dataclass(eq=False)
 class DeepSettings:
     """The parameters of a direct deep forecaster: an architecture's preset, every setting
     at None taking the preset's choice."""
 
-    model: str = option(
-        DEFAULT,
-        "The model; for the direct deep family its architecture: "
-        + "; ".join(f"{name}: {a.about}" for name, a in ARCHITECTURES.items())
-        + ".",
-        shown="auto",
-    )
+    model: str = option("dlinear", "The architecture (a line of arch_settings.ARCHITECTURES).")
     window: int = option(60, "Past days in each input window.")
     epochs: int | None = option(
         None, "Training epochs (at most, with early stopping).", shown="the preset's"
@@ -122,18 +100,10 @@ class DeepSettings:
         " set from --levels when --intervals is quantile or cqr.",
         cli=False,
     )
-    # the architectures' own settings: each reads those its ARCHITECTURES line names
-    kernel: int | None = option(
-        None, "Direct deep: DLinear's moving-average length (days).", shown="the preset's"
-    )
+    # the one setting of the architectures' own that several read
     dropout: float | None = option(
         None, "Direct deep: dropout rate inside the network.", shown="the preset's"
     )
-
-
-def space(model: str) -> dict[str, Dimension]:
-    """What a study of a direct deep architecture tries unless a space file says otherwise."""
-    return common_space() | {d.name: d for d in ARCHITECTURES[model.partition("*")[0]].space}
 
 
 def common_space() -> dict[str, Dimension]:

@@ -9,12 +9,16 @@ read them all (with one channel this is the paper's shared DLinear); each day ah
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from seqcast.errors import SeqcastError
+from seqcast.models.arch_settings import DLinearSettings
+from seqcast.models.arch_settings import build as build_direct
+from seqcast.models.deep import DeepForecaster
 
 
 def check(window: int, horizon: int, options: dict[str, Any]) -> None:
@@ -59,3 +63,15 @@ def moving_average(x: Tensor, kernel: int) -> Tensor:
         [x[:, :1].expand(-1, front, -1), x, x[:, -1:].expand(-1, back, -1)], dim=1
     )  # (B, L + kernel - 1, C)
     return padded.unfold(1, kernel, 1).mean(dim=-1)  # (B, L, C)
+
+
+@dataclass(eq=False, repr=False)
+class DLinearForecaster(DLinearSettings, DeepForecaster):
+    """DLinear behind the forecaster interface: the direct deep family's pipeline (scales,
+    target transforms, windows, grouped training with early stopping, shrinkage, quantile
+    heads, saved state) on this module's `Network`."""
+
+
+def build(name: str, settings: dict[str, Any]) -> DLinearForecaster:
+    forecaster: DLinearForecaster = build_direct(DLinearForecaster, name, settings)
+    return forecaster

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqcast.errors import SeqcastError
-from seqcast.models.deep_settings import ARCHITECTURES
-from seqcast.models.deep_settings import DEFAULT as DEEP_DEFAULT
 from seqcast.options import keys, pick, typed
 
 if TYPE_CHECKING:  # the table itself stays light: `seqcast --help` reads it
@@ -93,15 +91,15 @@ BUILTIN = (
         default="gru",
     ),
     Family(
-        "deep",
-        "seqcast.models.deep",
-        rf"({'|'.join(ARCHITECTURES)})(\*\d+)?",
-        f"{', '.join(ARCHITECTURES)} (direct: the whole horizon from one window;"
-        f" {DEEP_DEFAULT}*K: a K-seed ensemble)",
-        ("DeepForecaster",),
-        settings="seqcast.models.deep_settings:DeepSettings",
-        panel="Direct deep networks",
-        space="seqcast.models.deep_settings:space",
+        "dlinear",
+        "seqcast.models.dlinear",
+        r"dlinear(\*\d+)?",
+        "dlinear (DLinear; direct: the whole horizon from one window; dlinear*K: a K-seed"
+        " ensemble)",
+        ("DLinearForecaster",),
+        settings="seqcast.models.arch_settings:DLinearSettings",
+        panel="Direct deep networks",  # the first direct family: the options they share
+        space="seqcast.models.arch_settings:space",
         default="dlinear",
     ),
     Family(
@@ -279,9 +277,13 @@ def _own(family: Family, settings: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if k in names}
 
 
+RENAMED = {"DeepForecaster": "DLinearForecaster"}  # saved runs' classes by their names now
+
+
 def restore(meta: dict[str, Any], arrays: dict[str, Any]) -> Forecaster:
     """A fitted forecaster from what its `state()` returned."""
     name = meta.get("class", "NeuralForecaster")  # seqcast 0.1.0 saved neural models only
+    name = RENAMED.get(name, name)
     for family in families():
         if name in family.classes:
             cls = getattr(family.load(), name)
