@@ -295,3 +295,13 @@ def test_dlinear_is_tuned_through_its_own_space(tmp_path: Path) -> None:
     best = read_toml(tmp_path / "t" / "best.toml")
     assert best["model"] == "dlinear" and best["kernel"] in (3, 5)
     assert isinstance(registry.make(str(tmp_path / "t" / "best.toml")), DLinearForecaster)
+
+
+def test_a_dlinear_saved_under_its_old_class_name_loads() -> None:
+    """Runs saved before DLinear was a family of its own name the class DeepForecaster."""
+    model = DLinearForecaster(**SMALL, epochs=1).fit(random_walk(n=120))
+    meta, arrays = model.state()
+    again = registry.restore({**meta, "class": "DeepForecaster"}, arrays)
+    assert isinstance(again, DLinearForecaster)
+    series = random_walk(n=120)
+    np.testing.assert_array_equal(again.predict(series, [100]), model.predict(series, [100]))
