@@ -188,9 +188,10 @@ def main() -> None:
     parser.add_argument("--presets", default="gru", help="--accuracy: neural presets")
     parser.add_argument("--refit-every", type=int, default=7, help="--accuracy: refit days")
     parser.add_argument("--per-refit", type=int, default=0, help="only: time each refit")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: 2)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    runtime.prepare()  # the process settings seqcast's CLI applies
+    runtime.prepare(args.threads)  # the process settings seqcast's CLI applies
     series = read_prices(args.data).series
     if args.per_refit:
         report = per_refit(series, args.per_refit)
