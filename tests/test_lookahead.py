@@ -85,20 +85,27 @@ def test_changing_the_future_moves_no_earlier_forecast(
     assert not np.allclose(before["m"][~unchanged], after["m"][~unchanged])
 
 
+WARM_CHAINS = {  # a model of each family that warm-starts, small
+    "gru": {**TINY, "layers": "gru:6, dropout:0.2, dense:1", "val_days": 30, "patience": 2},
+    "dlinear": {"window": 12, "kernel": 5, "val_days": 30, "epochs": 3, "patience": 2},
+}
+
+
 @pytest.mark.slow
-def test_a_warm_chain_fitted_up_to_a_day_never_moves_when_later_days_change() -> None:
+@pytest.mark.parametrize("name", list(WARM_CHAINS))
+def test_a_warm_chain_fitted_up_to_a_day_never_moves_when_later_days_change(name: str) -> None:
     """Warm refits go on from earlier fits: changing the day after cutoff k moves nothing
     fitted at cutoffs <= k (weights, scales, optimizer state, shrinkage weight), nor any
     forecast made from them, and does move the fits after it."""
     from seqcast.evaluate.backtest import Walk
+    from seqcast.models import registry
     from seqcast.models.base import fit_all
 
     series, test_days, cutoff = random_walk(n=240, seed=5), 8, 4
-    params = {**TINY, "layers": "gru:6, dropout:0.2, dense:1", "val_days": 30, "patience": 2}
-    params |= {"shrink": True, "warm_epochs": 2}
+    params = WARM_CHAINS[name] | {"shrink": True, "warm_epochs": 2}
 
     def run(prices: pd.Series) -> Walk:
-        models = {"m": NeuralForecaster(**params), "naive": NaiveForecaster()}
+        models = {"m": registry.make(name, params), "naive": NaiveForecaster()}
         walk = Walk(prices, models, test_days, refit_every=1, warm_start=True)
         fit_all(walk.jobs())
         return walk

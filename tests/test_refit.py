@@ -25,6 +25,8 @@ from seqcast.settings import Evaluation
 from .conftest import TINY, random_walk, write_yahoo_csv
 
 GRU = {**TINY, "layers": "gru:6, dropout:0.2, dense:1", "epochs": 3, "warm_epochs": 2}
+DLINEAR = {"window": 12, "kernel": 5, "val_days": 30, "epochs": 3, "warm_epochs": 2}
+MODELS = {"gru": GRU, "dlinear": DLINEAR}
 _t = np.arange(330)  # a cycle a network learns more of with every epoch, over a random walk
 SERIES = random_walk(330, seed=5) * np.exp(0.05 * np.sin(2 * np.pi * _t / 15))
 
@@ -43,18 +45,24 @@ def _forecasts(result: runs.store.Result, series: pd.Series) -> dict[str, np.nda
     return {c: result.fitted[c].predict(series, origins, 1, None) for c in result.runs}
 
 
-@pytest.mark.parametrize("warm", [True, False])
-def test_a_refit_in_production_is_the_backtests_next_refit(tmp_path: Path, warm: bool) -> None:
+@pytest.mark.parametrize(
+    ("warm", "model"),
+    [(True, "gru"), (False, "gru"), (True, "dlinear")],
+)
+def test_a_refit_in_production_is_the_backtests_next_refit(
+    tmp_path: Path, warm: bool, model: str
+) -> None:
     """A run on 290 days (fits at days 240 and 270) refitted on 320 days makes the fit at
     day 300; a run on the 320 days, tested on the same first day, made that fit in its
     backtest. Their models forecast alike, and the live record holds the 270 fit's forecasts
     of days 290..299 as that backtest's table has them."""
-    run = _run(tmp_path, 290, 50, warm)
+    models = {model: registry.make(model, MODELS[model])}
+    run = _run(tmp_path, 290, 50, warm, models)
     newer = write_yahoo_csv(SERIES.iloc[:320], tmp_path / "newer.csv")
     before = runs.load(run)
     refitted = runs.refit(run, newer)
     assert refitted.cutoffs == [str(SERIES.index[299].date())] and refitted.warm == warm
-    mine, theirs = runs.load(run), runs.load(_run(tmp_path, 320, 80, warm))
+    mine, theirs = runs.load(run), runs.load(_run(tmp_path, 320, 80, warm, models))
     for column in mine.runs:  # the refit learnt something: the test can tell starts apart
         new, old = _forecasts(mine, SERIES)[column], _forecasts(before, SERIES)[column]
         assert column == "naive" or not np.allclose(new, old)

@@ -175,3 +175,30 @@ def test_the_test_periods_chain_starts_cold_and_only_warm_models_chain() -> None
     assert origins == [291, 293, 295, 297, 299]  # calibration's fits, then the test's
     assert [previous is None for _, previous in chained] == [True, False, True, False, False]
     assert all(job.previous is None for _, name, job in walk.planned if name == "naive")
+
+
+@pytest.mark.slow
+def test_a_direct_deep_models_warm_chain_goes_on_and_seeds_end_as_alone() -> None:
+    """The direct deep families warm-start as the layer lists do: each refit from the one
+    before (its first scales, its optimizer's steps counting on), seeds trained together
+    ending as each would alone."""
+    from seqcast.models.dlinear import DLinearForecaster
+
+    series = random_walk(n=260, seed=4)
+    small = {"window": 12, "kernel": 5, "val_days": 30, "epochs": 4, "warm_epochs": 2}
+    small |= {"patience": 2, "horizon": 3}
+    models = {f"s{s}": DLinearForecaster(**small, seed=s) for s in (0, 1)}
+    together = _chain(models, series)
+    fitted = [job.forecaster for job in together[1]]
+    assert all(f.fit_info()["warm"] for f in fitted[1:])
+    assert all(f.inputs_.state() == fitted[0].inputs_.state() for f in fitted)
+    steps = [f.moments_[0].steps for f in fitted]
+    assert all(later > earlier for earlier, later in itertools.pairwise(steps))
+    [alone] = _chain({"s1": DLinearForecaster(**small, seed=1)}, series)
+    origins = np.arange(250, 258)
+    for grouped, single in zip(together[1], alone, strict=True):
+        np.testing.assert_allclose(
+            grouped.forecaster.predict(series, origins, 3),
+            single.forecaster.predict(series, origins, 3),
+            rtol=1e-5,
+        )

@@ -36,7 +36,7 @@ class Evaluation:
     warm_start: bool = option(
         False,
         "Each refit starts from the one before it (its weights, optimizer state and scales),"
-        " for --warm-epochs at most; the first fit is cold. Neural models only; not with"
+        " for --warm-epochs at most; the first fit is cold. Network models only; not with"
         " --train-days.",
     )
     horizon: int = option(1, f"Days ahead forecast from every origin (1 to {MAX_HORIZON}).")

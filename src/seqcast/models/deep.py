@@ -46,7 +46,7 @@ import pandas as pd
 from seqcast import progress
 from seqcast.data.features import check_names
 from seqcast.errors import SeqcastError
-from seqcast.models import deep_fit, ensembles, grouping, shrink
+from seqcast.models import deep_fit, ensembles, grouping, shrink, warm
 from seqcast.models.arch_settings import ARCHITECTURES
 from seqcast.models.base import (
     CANDIDATE,
@@ -56,6 +56,7 @@ from seqcast.models.base import (
     QUANTILE_HEADS,
     SEEDED,
     STATEFUL,
+    WARM,
     WINDOWED,
     FitJob,
     Forecaster,
@@ -64,6 +65,7 @@ from seqcast.models.deep_paths import member_outputs, to_prices
 from seqcast.models.deep_settings import COMMON, Architecture, DeepSettings
 from seqcast.models.grouped_module import GroupedModule
 from seqcast.models.inputs import Inputs
+from seqcast.models.optim import MemberMoments
 from seqcast.models.quantiles import bound_channels, quantiles_for
 from seqcast.models.train import EpochLog, TrainConfig
 from seqcast.options import check_choices
@@ -76,7 +78,7 @@ class DeepForecaster(DeepSettings, Forecaster):
     `val_days` holds its tail out for early stopping and for the shrinkage weight."""
 
     TAGS = frozenset(
-        {SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE, QUANTILE_HEADS, WINDOWED}
+        {SEEDED, HORIZON_PARAM, GROUPED, STATEFUL, CANDIDATE, QUANTILE_HEADS, WINDOWED, WARM}
     )
     REPORTED = ("w",)
 
@@ -119,16 +121,18 @@ class DeepForecaster(DeepSettings, Forecaster):
     def min_train(self) -> int:
         return self.min_history() + self.resolved()["val_days"] + self.outputs()
 
-    def train_config(self) -> TrainConfig:
+    def train_config(self, warm: bool = False) -> TrainConfig:
+        """How to train; a warm-started refit as the layer-list family's does (neural.py):
+        `warm_epochs` at most, ending at the first epoch that does not beat its start."""
         s = self.resolved()
         return TrainConfig(
-            epochs=s["epochs"],
+            epochs=self.warm_epochs if warm else s["epochs"],
             batch_size=s["batch_size"],
             optimizer=s["optimizer"],
             learning_rate=s["learning_rate"],
             loss=s["loss"],
             shuffle=self.shuffle,
-            patience=s["patience"],
+            patience=1 if warm and s["patience"] else s["patience"],
             quantiles=self.quantiles() if self.quantile_levels else (),
         )
 
@@ -195,13 +199,16 @@ class DeepForecaster(DeepSettings, Forecaster):
         grouped network; each gets exactly the data, initial weights, dropout masks and
         batch order it would get alone (NeuralForecaster.fit_many's rule)."""
         members: dict[int, list[FitJob]] = {}
+        starts: dict[int, warm.Start | None] = {}  # per member job: where a warm one begins
         for job in jobs:
             forecaster = cast(DeepForecaster, job.forecaster)  # fit_many is per class
             forecaster.check()
             members[id(job)] = forecaster.member_jobs(job)
+            begins = warm.starts(job, len(members[id(job)]))
+            starts |= {id(m): s for m, s in zip(members[id(job)], begins, strict=True)}
         every = [m for ms in members.values() for m in ms]
         for chunk in grouping.plan(every, deep_fit.chunks):
-            deep_fit.fit_chunk(chunk)
+            deep_fit.fit_chunk(chunk, starts)
             progress.tell("fitted", count=sum(len(pool) for pool in chunk))
         for job in jobs:
             cast(DeepForecaster, job.forecaster).gather(job, members[id(job)])
@@ -218,6 +225,7 @@ class DeepForecaster(DeepSettings, Forecaster):
             self.networks_: list[GroupedModule] = [t.networks_[0] for t in trained]
             self.history_: list[EpochLog] = trained[0].history_
             self.fit_info_: dict[str, Any] = trained[0].fit_info_
+            self.moments_: list[MemberMoments] = [t.moments_[0] for t in trained]
         self.weight_: float = 1.0
         if self.resolved()["shrink"]:
             values = np.asarray(job.y, dtype=float)

@@ -9,33 +9,39 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import torch
 
-from seqcast.models import grouping, training_data
-from seqcast.models.inputs import Inputs
+from seqcast.models import grouping, training_data, warm
 from seqcast.models.train import MemberData, fit_members
 
 if TYPE_CHECKING:
     from seqcast.models.deep import DeepForecaster
 
 
-def fit_chunk(pools: grouping.Chunk) -> None:
-    """Train one network member per pool of jobs, each job keeping its own scales."""
+def fit_chunk(pools: grouping.Chunk, starts: dict[int, warm.Start | None]) -> None:
+    """Train one network member per pool of jobs, each job keeping its own scales; a
+    warm-started member (models/warm.py) from its previous fit's weights, optimizer state
+    and scales."""
     head = cast("DeepForecaster", pools[0][0].forecaster)
-    prepared: dict[int, tuple[Inputs, MemberData]] = {}
-    for job in (job for pool in pools for job in pool):  # seeds of one history share these
-        if id(job.y) not in prepared:
-            inputs, windows = training_data.prepare(head, job.y, job.X)
-            prepared[id(job.y)] = inputs, cumulative(windows, inputs.transform.kind)
-    data = [training_data.together([prepared[id(job.y)][1] for job in pool]) for pool in pools]
-    channels = next(iter(prepared.values()))[0].channels
+    first = [starts.get(id(pool[0])) for pool in pools]
+    data, inputs = training_data.prepare_chunk(
+        head,
+        pools,
+        lambda job: warm.kept_scales(starts.get(id(job))),
+        lambda windows, scales: cumulative(windows, scales.transform.kind),
+    )
+    channels = next(iter(inputs.values())).channels
     seeds = [cast("DeepForecaster", pool[0].forecaster).seed for pool in pools]
-    histories, finals = fit_members(head.network(seeds, channels), data, head.train_config())
+    network = head.network(seeds, channels)
+    carry = warm.begin(network, first)
+    histories, finals = fit_members(network, data, head.train_config(warm=any(first)), carry=carry)
     group = {"group_members": len(pools), "threads": torch.get_num_threads()}
-    for pool, history, final in zip(pools, histories, finals, strict=True):
+    group |= {"warm": True} if any(first) else {}
+    for pool, history, final, moments in zip(pools, histories, finals, carry.ended, strict=True):
         for job in pool:
             forecaster = cast("DeepForecaster", job.forecaster)
-            forecaster.inputs_ = prepared[id(job.y)][0]
+            forecaster.inputs_ = inputs[id(job)]
             forecaster.networks_ = [final]
             forecaster.history_ = history
+            forecaster.moments_ = [moments]
             forecaster.fit_info_ = group | ({"pooled_series": len(pool)} if len(pool) > 1 else {})
 
 

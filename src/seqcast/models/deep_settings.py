@@ -52,6 +52,11 @@ class DeepSettings:
     epochs: int | None = option(
         None, "Training epochs (at most, with early stopping).", shown="the preset's"
     )
+    warm_epochs: int = option(
+        3,
+        "Training epochs (at most) of a refit that starts from the one before it"
+        " (--warm-start); early stopping may end it sooner.",
+    )
     batch_size: int | None = option(None, "Windows per training batch.", shown="the preset's")
     optimizer: str | None = option(
         None, "Optimizer, with Keras' defaults.", choices=OPTIMIZERS, shown="the preset's"

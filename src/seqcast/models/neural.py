@@ -45,7 +45,7 @@ from seqcast.models.spec import (
     parse_layers,
     resolve_layers,
 )
-from seqcast.models.train import EpochLog, MemberData, TrainConfig, fit_members, predict_model
+from seqcast.models.train import EpochLog, TrainConfig, fit_members, predict_model
 from seqcast.options import check_choices
 
 
@@ -305,16 +305,10 @@ def _fit_chunk(pools: grouping.Chunk, starts: dict[int, warm.Start | None]) -> N
     layers = resolve_layers(head.model, head.layers, head.outputs())
     first = [starts.get(id(pool[0])) for pool in pools]
     config = head.train_config(warm=any(first))
-    prepared: dict[tuple[int, int], tuple[Inputs, MemberData]] = {}
-    keys = {}
-    for job in (job for pool in pools for job in pool):  # seeds of one history share these
-        start = starts.get(id(job))
-        keys[id(job)] = key = (id(job.y), id(start.inputs) if start else 0)
-        if key not in prepared:
-            given = start.inputs if start else None  # a warm chain keeps its first scales
-            prepared[key] = training_data.prepare(head, job.y, job.X, given)
-    data = [training_data.together([prepared[keys[id(job)]][1] for job in pool]) for pool in pools]
-    channels = next(iter(prepared.values()))[0].channels
+    data, inputs = training_data.prepare_chunk(
+        head, pools, lambda job: warm.kept_scales(starts.get(id(job)))
+    )
+    channels = next(iter(inputs.values())).channels
     seeds = [cast(NeuralForecaster, pool[0].forecaster).seed for pool in pools]
     network = SpecNet(layers, head.window, seeds, channels)
     carry = warm.begin(network, first)
@@ -326,7 +320,7 @@ def _fit_chunk(pools: grouping.Chunk, starts: dict[int, warm.Start | None]) -> N
     for pool, history, final, moments in zip(pools, histories, finals, carry.ended, strict=True):
         for job in pool:
             forecaster = cast(NeuralForecaster, job.forecaster)
-            forecaster.layers_, forecaster.inputs_ = layers, prepared[keys[id(job)]][0]
+            forecaster.layers_, forecaster.inputs_ = layers, inputs[id(job)]
             forecaster.networks_, forecaster.history_ = [final], history
             forecaster.moments_ = [moments]
             forecaster.fit_info_ = group | ({"pooled_series": len(pool)} if len(pool) > 1 else {})

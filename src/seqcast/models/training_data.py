@@ -5,12 +5,14 @@ model pooled over series).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from seqcast.errors import SeqcastError
+from seqcast.models.base import FitJob
 from seqcast.models.inputs import Inputs
 from seqcast.models.train import MemberData
 
@@ -67,3 +69,25 @@ def together(parts: list[MemberData]) -> MemberData:
         validation = (np.concatenate([v[0] for v in sets]), np.concatenate([v[1] for v in sets]))
     X = np.concatenate([p.X for p in parts])
     return MemberData(X, np.concatenate([p.y for p in parts]), validation)
+
+
+def prepare_chunk(
+    model: Windowed,
+    pools: Sequence[Sequence[FitJob]],
+    given: Callable[[FitJob], Inputs | None],
+    targets: Callable[[MemberData, Inputs], MemberData] = lambda data, _: data,
+) -> tuple[list[MemberData], dict[int, Inputs]]:
+    """Each pool's stacked windows, and each job's scales (by id). `given(job)`: the scales
+    a job must keep (a warm chain's first fit's), else None to fit them; `targets` turns a
+    history's windows into what the family's network learns. Seeds of one history (and
+    one chain) prepare it once."""
+    prepared: dict[tuple[int, int], tuple[Inputs, MemberData]] = {}
+    keys = {}
+    for job in (job for pool in pools for job in pool):
+        kept = given(job)
+        keys[id(job)] = key = (id(job.y), id(kept) if kept is not None else 0)
+        if key not in prepared:
+            inputs, windows = prepare(model, job.y, job.X, kept)
+            prepared[key] = inputs, targets(windows, inputs)
+    data = [together([prepared[keys[id(job)]][1] for job in pool]) for pool in pools]
+    return data, {job: prepared[key][0] for job, key in keys.items()}

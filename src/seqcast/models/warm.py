@@ -1,4 +1,5 @@
-"""Warm-started refits: a neural refit that begins where the fit before it ended.
+"""Warm-started refits: a network's refit that begins where the fit before it ended (the
+layer-list family's, neural.py, and the direct deep families', deep.py).
 
 A walk-forward with `--warm-start` chains each model's refits (`FitJob.previous`): the
 first fit is cold; every later one starts from the previous fit's trained weights and
@@ -15,26 +16,23 @@ learnt them on (refitting the scales would change what every carried weight mean
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
 import torch
+from torch import nn
 
 from seqcast.errors import SeqcastError
 from seqcast.models.base import FitJob
 from seqcast.models.inputs import Inputs
-from seqcast.models.networks import SpecNet
 from seqcast.models.optim import MemberMoments
 from seqcast.models.train import Carry
-
-if TYPE_CHECKING:
-    from seqcast.models.neural import NeuralForecaster
 
 
 @dataclass
 class Start:
     """Where one network member of a warm refit begins."""
 
-    network: SpecNet  # the previous fit's trained one-member network
+    network: nn.Module  # the previous fit's trained one-member network
     moments: MemberMoments  # its optimizer state when it stopped
     inputs: Inputs  # the chain's scales: its first fit's
 
@@ -44,8 +42,8 @@ def starts(job: FitJob, members: int) -> list[Start | None]:
     the job continues a previous fit, which must be of the same model, and fitted."""
     if job.previous is None:
         return [None] * members
-    previous = cast("NeuralForecaster", job.previous.forecaster)
-    mine = cast("NeuralForecaster", job.forecaster)
+    previous: Any = job.previous.forecaster  # a network forecaster (tagged warm_starts)
+    mine: Any = job.forecaster
     if type(previous) is not type(mine) or previous.group_key() != mine.group_key():
         raise SeqcastError(f"a warm start continues the same model: {mine!r} from {previous!r}")
     if previous.seed != mine.seed:
@@ -59,7 +57,12 @@ def starts(job: FitJob, members: int) -> list[Start | None]:
     ]
 
 
-def begin(network: SpecNet, first: list[Start | None]) -> Carry:
+def kept_scales(start: Start | None) -> Inputs | None:
+    """The scales a member keeps: a warm chain's first fit's (None: fit its own)."""
+    return start.inputs if start else None
+
+
+def begin(network: nn.Module, first: list[Start | None]) -> Carry:
     """Put each warm member's weights into its slot of the grouped `network` (built with
     the seeds' initial weights); the carry hands `fit_members` their optimizer states."""
     with torch.no_grad():
