@@ -162,3 +162,44 @@ def test_track_refits_then_publishes_and_refuses_in_one_line(tmp_path: Path) -> 
     assert runs.load(run).settings["refits"] == [
         {"cutoff": str(SERIES.index[299].date()), "warm": True}
     ]
+
+
+def test_a_refitted_run_serves_what_forecast_computes_with_its_live_record(
+    tmp_path: Path,
+) -> None:
+    """After a refit, the intervals calibrate on the run's errors, the replaced models' live
+    record and the new models' own since; serve answers as `seqcast forecast` does."""
+    import httpx
+
+    from seqcast.serve.app import create_app
+    from seqcast.serve.catalog import Catalog
+    from seqcast.serve.served import load as load_served
+
+    from .test_serve import AUTH, KEY, Server, assert_same_as_forecast, series_body
+
+    data = write_yahoo_csv(SERIES.iloc[:290], tmp_path / "data.csv")
+    evaluation = Evaluation(
+        test_days=50, refit_every=30, warm_start=True, levels=(80.0,), calibration_days=60
+    )
+    models = {"gru": registry.make("gru", GRU)}
+    result = Experiment(models, evaluation, seeds=(0,)).run(read_prices(data))
+    run = runs.save(result, tmp_path / "run", report=False)
+    newer = write_yahoo_csv(SERIES.iloc[:325], tmp_path / "newer.csv")
+    assert runs.refit(run, newer).cutoffs == [str(SERIES.index[299].date())]
+    refitted = runs.load(run)
+    assert refitted.live is not None and len(refitted.live) == 10  # days 290..299, one ahead
+    assert refitted.live[refitted.runs].notna().all().all()
+    served = load_served("run", run)  # what serve calibrates on: the live record included
+    assert served.last_cutoff == refitted.live["cutoff"].max()
+    errors = served.errors[(refitted.runs[-1], 1)]
+    kept = np.isin(errors.date, refitted.live["date"].to_numpy(dtype="datetime64[ns]"))
+    assert kept.sum() == 10 and refitted.runs[-1].startswith("gru")
+    np.testing.assert_array_equal(errors.forecast[kept], refitted.live[refitted.runs[-1]])
+    with (
+        Server(create_app(Catalog([run]), api_key=KEY)) as server,
+        httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as client,
+    ):
+        body = {"inputs": [series_body(read_prices(newer))], "parameters": {"prediction_length": 1}}
+        answer = client.post("/v1/models/run/forecast", json=body)
+        assert answer.status_code == 200, answer.text
+    assert_same_as_forecast(answer.json()["predictions"][0], run, newer, 1)

@@ -22,7 +22,7 @@ from seqcast.runs.forecasting import default_model
 from seqcast.serve.heads import Scores, run_scores
 
 # What makes a run: a forecast written into the directory later changes none of these.
-MADE_OF = ("config.json", "forecasts.csv", "calibration.csv", "results.json")
+MADE_OF = ("config.json", "forecasts.csv", "calibration.csv", "live.csv", "results.json")
 ATTEMPTS = 3  # a directory being swapped (io.write_directory) is absent for an instant
 
 
@@ -111,7 +111,7 @@ def _served(name: str, directory: Path, digest: str, result: Result, results: An
     summary = results.get("summary", []) if isinstance(results, dict) else []
     if "naive" not in result.columns:
         raise SeqcastError(f"{directory}: the run has no naive forecast; rerun it")
-    known = [result.table] if result.calibration is None else [result.calibration, result.table]
+    known = pd.concat([result.calibration, result.table, result.live], ignore_index=True)
     return Served(
         name,
         directory,
@@ -119,9 +119,9 @@ def _served(name: str, directory: Path, digest: str, result: Result, results: An
         result,
         default_model(result),  # as `seqcast forecast` chooses
         summary,
-        _errors(pd.concat(known, ignore_index=True), result),
-        pd.Timestamp(result.table["cutoff"].max()),
-        run_scores(pd.concat(known, ignore_index=True), result),
+        _errors(known, result),
+        pd.Timestamp(known["cutoff"].max()),  # the table's, or after a refit its live record's
+        run_scores(known, result),
     )
 
 
