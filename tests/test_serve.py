@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from seqcast import runs
 from seqcast.cli.app import app as cli
 from seqcast.data.load import Loaded, read_prices
+from seqcast.errors import SeqcastError
 from seqcast.experiment import Experiment
 from seqcast.io import plain
 from seqcast.models import registry
@@ -693,3 +694,24 @@ def test_serve_batches_a_forecaster_by_its_windowed_tag_not_its_class() -> None:
     assert windowed(registry.make("gru", {"window": 10})) and windowed(registry.make("tcn"))
     assert not windowed(registry.make("drift")) and not windowed(PlugIn())
     assert windowed(Declared())
+
+
+def test_a_run_whose_intervals_serve_cannot_compute_is_refused_in_one_line(
+    files: dict, tmp_path: Path
+) -> None:
+    """GARCH intervals refit a volatility model on the history: serve does not, so a run
+    made with them is refused rather than answered with intervals of another method."""
+    from seqcast.serve.served import load as load_served
+
+    run = save_run(
+        tmp_path / "garch",
+        files["daily"],
+        {"drift": "drift"},
+        test_days=20,
+        calibration_days=20,
+        levels=(80.0,),
+        intervals="garch",
+    )
+    with pytest.raises(SeqcastError, match="its intervals are garch, which serve does not") as e:
+        load_served("garch", run)
+    assert "\n" not in str(e.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from seqcast import runs
 from seqcast.data.load import read_prices
@@ -45,3 +46,36 @@ def test_a_loaded_run_reads_its_scores_rather_than_scoring_again(
     monkeypatch.setattr(stage, "evaluate", refuse)
     loaded = runs.load(directory)
     pd.testing.assert_frame_equal(loaded.scores, result.scores)
+
+
+def test_the_next_days_adaptive_interval_goes_on_where_the_test_period_left_it() -> None:
+    """ACI's level is steered by every earlier miss: the interval of the day after the data
+    ends is the one the next test day would get (a run one day longer, tested from the same
+    first day), not split conformal's at the nominal level. Volatility triples in the test
+    period, so the two differ, and conformal's (not steered) equals its own next test day's."""
+    import numpy as np
+
+    from seqcast.data.load import Loaded
+
+    rng = np.random.default_rng(1)
+    returns = np.r_[rng.normal(0, 0.01, 300), rng.normal(0, 0.03, 81)]
+    prices = pd.Series(
+        100 * np.exp(np.cumsum(returns)), index=pd.date_range("2020-01-01", periods=381)
+    )
+    found = {}
+    for method in ("conformal", "adaptive"):
+        bounds = []
+        for days, test in ((380, 80), (381, 81)):
+            evaluation = Evaluation(
+                test_days=test, levels=(80.0,), calibration_days=150, intervals=method
+            )
+            result = Experiment({"drift": registry.make("drift")}, evaluation).run(
+                Loaded(prices.iloc[:days], "made up")
+            )
+            bounds.append(result)
+        ahead, longer = bounds
+        last = longer.table[longer.table["h"] == 1].iloc[-1]
+        for side in ("drift-lo-80", "drift-hi-80"):
+            assert ahead.next_days[side].iloc[0] == pytest.approx(last[side], rel=1e-12)
+        found[method] = ahead.next_days["drift-lo-80"].iloc[0]
+    assert found["adaptive"] < 0.995 * found["conformal"]  # steered wider after the misses

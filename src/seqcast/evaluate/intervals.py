@@ -11,7 +11,9 @@ log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2
   floor((n + 1) a/2)-th and ceil((n + 1)(1 - a/2))-th smallest of the n errors (a = 1 - level):
   the finite-sample split-conformal quantiles.
 - `adaptive`: adaptive conformal inference (Gibbs & Candes 2021): a is steered online,
-  a <- a + GAMMA * (1 - level - miss), each time an earlier interval's truth becomes known.
+  a <- a + GAMMA * (1 - level - miss), each time an earlier interval's truth becomes known,
+  from the test period's first forecast on; the forecast after the data ends goes on from
+  where the known forecasts left a (`steered_from`), as the next test day would have.
 - `scaled`: errors divided by the trailing volatility at their cutoff (EWMA of squared daily
   log returns, times sqrt(h)), and the interval widened by today's volatility.
 - `garch`, `garch-normal`: no past errors: the GARCH(1,1) model's own quantiles of the h-day
@@ -118,15 +120,18 @@ def add_intervals(
     method: str,
     window: int,
     vol: pd.Series,
+    steered_from: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """`table` with an interval per run and level. Rows of `table` without a truth (future
     days) get intervals too; rows of `calibration` only lend their errors. `vol` is
-    `volatility(prices)`: GARCH methods read the prices it carries."""
+    `volatility(prices)`: GARCH methods read the prices it carries. `steered_from`: ACI's
+    level goes on over the known forecasts from this cutoff on before `table`'s (the test
+    period's first, when `table` holds the days after the data ends)."""
     how = _method(method)
     table = table.copy()
     known = pd.concat([calibration, table], ignore_index=True)
     known = known[known["y"].notna()]
-    spread = _spread(how, method, table, known, window, vol)
+    spread = _spread(how, method, table, known, window, vol, steered_from)
     for h in sorted(table["h"].unique()):
         targets = table.index[table["h"] == h]
         rows = table.loc[targets].sort_values("cutoff")
@@ -136,7 +141,8 @@ def add_intervals(
                 bounds = heads.bounds(rows, past, run, levels, how.heads == "cqr", window)
             else:  # no heads (a baseline beside them): split conformal
                 plain = Method() if how.heads else how
-                bounds = _bounds(rows, past, run, int(h), levels, plain, window, vol, spread)
+                steps = (rows, _steered(past, rows, steered_from) if plain.adaptive else None)
+                bounds = _bounds(steps, past, run, int(h), levels, plain, window, vol, spread)
             for level, (lo, hi) in bounds.items():
                 lo_name, hi_name = column_names(run, level)
                 table.loc[rows.index, lo_name] = lo
@@ -157,15 +163,20 @@ def _spread(
     known: pd.DataFrame,
     window: int,
     vol: pd.Series,
+    steered_from: pd.Timestamp | None = None,
 ) -> Spread | None:
-    """GARCH forecasts at the cutoffs this call reads: the rows', and (unless the level is
-    fixed) those of the past forecasts that can fall in a row's window."""
+    """GARCH forecasts at the cutoffs this call reads: the rows' (and the steered ones'
+    before them), and (unless the level is fixed) those of the past forecasts that can fall
+    in a row's window."""
     if how.scale != "garch":
         return None
     prices = vol.attrs.get("prices")
     if prices is None:
         raise SeqcastError(f"--intervals {method} needs the prices: vol = volatility(prices)")
     cutoffs = pd.Index(table["cutoff"].unique())
+    if how.adaptive and not how.model and steered_from is not None:
+        steered = known["cutoff"][known["cutoff"] >= steered_from]
+        cutoffs = cutoffs.union(pd.Index(steered.unique()))
     horizon = int(table["h"].max())
     if how.adaptive or not how.model:
         first = prices.index.get_indexer(cutoffs).min() - window - horizon
@@ -174,8 +185,17 @@ def _spread(
     return garch_spread(prices, cutoffs, horizon, how.dist, method)
 
 
+def _steered(
+    past: pd.DataFrame, rows: pd.DataFrame, steered_from: pd.Timestamp | None
+) -> pd.DataFrame | None:
+    """The known forecasts ACI steers over before `rows`: from `steered_from` on."""
+    if steered_from is None:
+        return None
+    return past[(past["cutoff"] >= steered_from) & (past["cutoff"] < rows["cutoff"].min())]
+
+
 def _bounds(
-    rows: pd.DataFrame,
+    given: tuple[pd.DataFrame, pd.DataFrame | None],
     past: pd.DataFrame,
     run: str,
     h: int,
@@ -185,16 +205,19 @@ def _bounds(
     vol: pd.Series,
     spread: Spread | None,
 ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Per level, the (lo, hi) bounds of every row (rows sorted by cutoff, past by date).
-    GARCH's own quantiles steered by ACI start steering on the last `window` earlier
-    forecasts, so that the rows begin at a level forecasts like theirs have earned."""
+    """Per level, the (lo, hi) bounds of every row of `given` (its rows sorted by cutoff,
+    and the known forecasts steered over before them, if any; past by date). GARCH's own
+    quantiles steered by ACI start steering on the last `window` earlier forecasts, so that
+    the rows begin at a level forecasts like theirs have earned."""
+    rows, steered = given
     interval: Interval
     if how.model and spread is not None:
         earlier = past[past["cutoff"] < rows["cutoff"].min()].iloc[-window:]
         steps = pd.concat([earlier, rows]) if how.adaptive else rows
         interval = garch_interval(steps, run, h, spread, 1 / (window + 1) if how.adaptive else 0)
     else:
-        steps, interval = rows, _conformal(rows, past, run, h, how, window, vol, spread)
+        steps = rows if steered is None else pd.concat([steered, rows])
+        interval = _conformal(steps, past, run, h, how, window, vol, spread)
     truth = steps["y"].to_numpy(dtype=float)
     done = np.searchsorted(steps["date"].to_numpy(), steps["cutoff"].to_numpy(), side="right")
     first = len(steps) - len(rows)

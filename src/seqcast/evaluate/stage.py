@@ -108,7 +108,11 @@ def forecast(
     if intervals:
         known = [result.calibration, result.table, result.live, _newer(result, series, frame)]
         future = _with_intervals(
-            result, future, pd.concat(known, ignore_index=True), volatility(series)
+            result,
+            future,
+            pd.concat(known, ignore_index=True),
+            volatility(series),
+            result.table["cutoff"].min(),  # ACI goes on from the test period's first day
         )
     out = pd.DataFrame(index=dates)
     for label, cols in result.columns.items():
@@ -163,7 +167,11 @@ def _head_paths(
 
 
 def _with_intervals(
-    result: Result, table: pd.DataFrame, known: pd.DataFrame, vol: pd.Series
+    result: Result,
+    table: pd.DataFrame,
+    known: pd.DataFrame,
+    vol: pd.Series,
+    steered_from: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     evaluation = result.settings["evaluation"]
     return add_intervals(
@@ -174,6 +182,7 @@ def _with_intervals(
         evaluation["intervals"],
         int(evaluation["calibration_days"]),
         vol,
+        steered_from,
     )
 
 

@@ -140,7 +140,10 @@ def _bounds(
         past = served.errors[(column, h)]
         if len(paths.origins):
             past = newer_errors(past, series, paths.origins, paths.newer, h)
-        found = bounds(past, paths.point[h - 1], cutoff, h, levels, method, window, vol)
+        steering = None
+        if served.steering:  # an `adaptive` run: ACI goes on from its record
+            steering = {level: served.steering[(column, h, level)] for level in levels}
+        found = bounds(past, paths.point[h - 1], cutoff, h, levels, method, window, vol, steering)
         for level, (low, high) in found.items():
             lo[level][h - 1], hi[level][h - 1] = low, high
     return {level: (lo[level], hi[level]) for level in levels}

@@ -20,6 +20,7 @@ from seqcast.io import read_json
 from seqcast.result import Result
 from seqcast.runs.forecasting import default_model
 from seqcast.serve.heads import Scores, run_scores
+from seqcast.vocabulary import interval_columns
 
 # What makes a run: a forecast written into the directory later changes none of these.
 MADE_OF = ("config.json", "forecasts.csv", "calibration.csv", "live.csv", "results.json")
@@ -38,6 +39,17 @@ class Errors:
 
 
 @dataclass(frozen=True)
+class Steering:
+    """What ACI (`adaptive`) learnt from one column's test-period intervals at one horizon
+    and level: each target date (sorted) and the running sum of (1 - level - miss) up to
+    it, so that the level of a later forecast goes on from where the test period left it."""
+
+    dates: np.ndarray  # datetime64[ns]
+    gained: np.ndarray  # cumulative (1 - level - miss), same order
+    last_cutoff: np.datetime64  # the newest cutoff of the test period's forecasts
+
+
+@dataclass(frozen=True)
 class Served:
     name: str  # how requests call it: the directory's name
     directory: Path
@@ -48,6 +60,7 @@ class Served:
     errors: dict[tuple[str, int], Errors]  # (column, h) -> the run's own errors
     last_cutoff: pd.Timestamp  # the newest cutoff of the run's forecasts
     head_scores: Scores  # (column, h, level) -> its quantile heads' CQR scores, if any
+    steering: dict[tuple[str, int, float], Steering]  # `adaptive` runs: ACI's record
 
     @property
     def has_intervals(self) -> bool:
@@ -74,6 +87,7 @@ class Served:
 
 
 SCORES = ("MAE", "MAE/naive", "DM p")
+SERVED_INTERVALS = ("conformal", "adaptive", "scaled", "quantile", "cqr")  # serve/bounds.py
 
 
 def load(name: str, directory: str | Path) -> Served:
@@ -111,6 +125,13 @@ def _served(name: str, directory: Path, digest: str, result: Result, results: An
     summary = results.get("summary", []) if isinstance(results, dict) else []
     if "naive" not in result.columns:
         raise SeqcastError(f"{directory}: the run has no naive forecast; rerun it")
+    method = result.settings["evaluation"].get("intervals", "")
+    if result.levels and method not in SERVED_INTERVALS:
+        raise SeqcastError(
+            f"{directory}: its intervals are {method}, which serve does not compute (it does"
+            f" {', '.join(SERVED_INTERVALS)}); forecast it with seqcast forecast, or rerun it"
+            " with --intervals adaptive"
+        )
     known = pd.concat([result.calibration, result.table, result.live], ignore_index=True)
     return Served(
         name,
@@ -122,7 +143,29 @@ def _served(name: str, directory: Path, digest: str, result: Result, results: An
         _errors(known, result),
         pd.Timestamp(known["cutoff"].max()),  # the table's, or after a refit its live record's
         run_scores(known, result),
+        _steering(result),
     )
+
+
+def _steering(result: Result) -> dict[tuple[str, int, float], Steering]:
+    """Each column's ACI record from its test-period intervals, for `adaptive` runs."""
+    if result.settings["evaluation"].get("intervals") != "adaptive" or not result.levels:
+        return {}
+    table = result.table[result.table["y"].notna()]
+    last = np.datetime64(result.table["cutoff"].max(), "ns")
+    out = {}
+    for h, rows in table.groupby("h", sort=True):
+        rows = rows.sort_values("date")
+        y = rows["y"].to_numpy(dtype=float)
+        for column in result.runs:
+            for level in result.levels:
+                lo, hi = (rows[c].to_numpy(dtype=float) for c in interval_columns(column, level))
+                miss = ~((lo <= y) & (y <= hi))
+                gained = np.cumsum((100.0 - level) / 100.0 - miss)
+                out[(column, int(h), level)] = Steering(
+                    rows["date"].to_numpy(dtype="datetime64[ns]"), gained, last
+                )
+    return out
 
 
 def _errors(known: pd.DataFrame, result: Result) -> dict[tuple[str, int], Errors]:
