@@ -207,9 +207,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--warm", action="store_true", help="also seqcast with --warm-start")
     parser.add_argument("--tools", default=None, help="only these, e.g. seqcast,seqcast-warm")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads, every tool")
     parser.add_argument("--out", default=str(HERE / "results" / "peers_refit.json"))
     args = parser.parse_args()
-    runtime.prepare()  # the process settings seqcast's CLI applies (the peers get them too)
+    runtime.prepare(args.threads)  # seqcast's CLI process settings (the peers get them too)
     quiet()
     loaded = read_prices(args.data)
     end = len(loaded.series) - HELD_OUT
