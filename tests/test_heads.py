@@ -55,12 +55,34 @@ def test_cqr_corrects_heads_that_are_too_narrow_and_quantile_keeps_them() -> Non
     assert (cqr[hi] - cqr[lo] > raw[hi] - raw[lo]).all()
 
 
-def test_a_cqr_interval_reads_no_truth_after_its_cutoff() -> None:
+def test_cqr_adaptive_comes_back_to_the_level_when_the_market_calms() -> None:
+    """Heads right for a volatile calibration period, then a calm test period (BTC's
+    selection year, in miniature): `cqr`'s correction over a year of scores keeps the old
+    width and over-covers; ACI steering the same scores' quantile comes back near 80%."""
+    lo, hi = interval_columns("m", 80.0)
+    prices = pd.Series(100.0, index=pd.date_range("2020-12-31", periods=902))
+    for seed in (0, 1, 2):
+        rng = np.random.default_rng(seed)
+        sd = np.where(np.arange(900) < 400, 0.03, 0.01)  # calm from the test's first day
+        table = _heads_table(n=900, squeeze=1.5, seed=seed)  # heads 1.5 x 0.02's: 0.03's
+        table["y"] = 100.0 * np.exp(sd * rng.standard_normal(900))
+        calibration, test = table.iloc[:400], table.iloc[400:].reset_index(drop=True)
+        found = {}
+        for method in ("cqr", "cqr-adaptive"):
+            t = add_intervals(test, calibration, ["m"], (80.0,), method, 365, volatility(prices))
+            found[method] = float(((t[lo] <= t["y"]) & (t["y"] <= t[hi])).mean())
+        assert found["cqr"] > 0.9, found  # the fixed correction over-covers
+        assert abs(found["cqr-adaptive"] - 0.8) < 0.06, found
+        assert found["cqr"] - found["cqr-adaptive"] > 0.05, found
+
+
+@pytest.mark.parametrize("method", ["cqr", "cqr-adaptive"])
+def test_a_cqr_interval_reads_no_truth_after_its_cutoff(method: str) -> None:
     table = _heads_table()
     changed = table.copy()
     when = table["date"].iloc[300]
     changed.loc[changed["date"] >= when, "y"] *= 5.0
-    before, after = _intervals(table, "cqr"), _intervals(changed, "cqr")
+    before, after = _intervals(table, method), _intervals(changed, method)
     lo, hi = interval_columns("m", 80.0)
     earlier = before["cutoff"] < when  # their known truths all end before the change
     for name in (lo, hi):
@@ -101,7 +123,7 @@ def test_a_run_with_heads_saves_and_replays_its_intervals(tmp_path: Path) -> Non
     pd.testing.assert_frame_equal(loaded.next_days, result.next_days)
 
 
-@pytest.mark.parametrize("method", ["quantile", "cqr"])
+@pytest.mark.parametrize("method", ["quantile", "cqr", "cqr-adaptive"])
 def test_serve_answers_what_seqcast_forecast_gives(method: str, tmp_path: Path) -> None:
     from seqcast.data.load import read_prices
     from seqcast.serve.forecast import check_request, forecast
@@ -144,3 +166,23 @@ def test_the_cli_refuses_quantile_intervals_of_a_recursive_model(
     assert refused.exit_code == 2
     assert "--intervals quantile: gru has no quantile heads" in refused.output
     assert "Traceback" not in refused.output and not (tmp_path / "runs").exists()
+
+
+def test_cqr_adaptive_forecasts_the_next_day_as_the_next_test_day() -> None:
+    """The day after the data ends gets the interval a run one day longer gives its last
+    test day: ACI's level goes on over the known forecasts, heads included."""
+    walk = random_walk(n=331, seed=7)
+    found = []
+    for days, test in ((330, 30), (331, 31)):
+        evaluation = Evaluation(
+            test_days=test, levels=(80.0,), intervals="cqr-adaptive", calibration_days=60
+        )
+        model = registry.make("dlinear", _small({"shrink": False}))
+        result = Experiment({"dlinear": model}, evaluation).run(Loaded(walk.iloc[:days], "x"))
+        found.append(result)
+    ahead, longer = found
+    last = longer.table[longer.table["h"] == 1].iloc[-1]
+    run = longer.columns["dlinear"][0]  # its one seed's column
+    sides = zip(interval_columns("dlinear", 80.0), interval_columns(run, 80.0), strict=True)
+    for label, column in sides:
+        assert ahead.next_days[label].iloc[0] == pytest.approx(last[column], rel=1e-9)

@@ -12,14 +12,18 @@ does) by how far the truth fell outside its quantiles, on the log scale,
 
 and widens (or, when E is mostly negative, narrows) the heads' interval by the
 ceil((n + 1)(1 - a))-th smallest of the n scores Q: [q_lo * exp(-Q), q_hi * exp(Q)].
-Models without heads (the baselines beside them) keep split-conformal intervals; a model
-that learns but has no heads is refused before any training.
+`cqr-adaptive` steers the miss rate a of that quantile as `adaptive` steers split
+conformal's (adaptive conformal inference on CQR's scores, Gibbs & Candes 2021): each
+interval's miss moves a by GAMMA * (1 - level - miss) once its truth is known.
+Models without heads (the baselines beside them) keep split-conformal intervals (adaptive
+ones beside `cqr-adaptive`); a model that learns but has no heads is refused before any
+training.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import cast
 
 import numpy as np
@@ -29,7 +33,7 @@ from seqcast.errors import SeqcastError
 from seqcast.models.base import QUANTILE_HEADS, STATEFUL, Forecaster, QuantileHeads
 from seqcast.vocabulary import quantile_columns
 
-METHODS = ("quantile", "cqr")  # evaluate/options.INTERVALS offers these beside the others
+METHODS = ("quantile", "cqr", "cqr-adaptive")  # evaluate/options.INTERVALS offers these too
 
 
 def has_heads(forecaster: Forecaster) -> bool:
@@ -124,3 +128,40 @@ def correction(pool: np.ndarray, alpha: float) -> float:
     finite = np.sort(pool[np.isfinite(pool)])
     k = math.ceil((len(finite) + 1) * (1 - alpha) - 1e-9)
     return float(finite[k - 1]) if 1 <= k <= len(finite) else math.nan
+
+
+def interval(
+    rows: pd.DataFrame, past: pd.DataFrame, run: str, level: float, window: int
+) -> Callable[[int, float], tuple[float, float] | None]:
+    """Each row's conformalised interval at a miss rate (rows sorted by cutoff, past by
+    date): its heads' quantiles widened by the CQR correction at that rate, from the scores
+    of the last `window` past forecasts known at its cutoff (the widest when the rate asks
+    for more than they hold, as adaptive conformal's range)."""
+    lo_name, hi_name = quantile_columns(run, level)
+    errors = scores(
+        past["y"].to_numpy(dtype=float),
+        past[lo_name].to_numpy(dtype=float),
+        past[hi_name].to_numpy(dtype=float),
+    )
+    end = np.searchsorted(past["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
+    start = np.maximum(end - window, 0)
+    pools = [
+        np.sort(e[np.isfinite(e)]) for e in (errors[a:b] for a, b in zip(start, end, strict=True))
+    ]
+    lo, hi = rows[lo_name].to_numpy(dtype=float), rows[hi_name].to_numpy(dtype=float)
+
+    def at(i: int, alpha: float) -> tuple[float, float] | None:
+        q = clipped_correction(pools[i], alpha)
+        return None if q is None else (lo[i] * math.exp(-q), hi[i] * math.exp(q))
+
+    return at
+
+
+def clipped_correction(pool: np.ndarray, alpha: float) -> float | None:
+    """`correction` of sorted finite scores at a miss rate steered anywhere: its rank held
+    inside the pool (None for an empty one)."""
+    if len(pool) == 0:
+        return None
+    alpha = min(max(alpha, 0.0), 1.0)
+    k = math.ceil((len(pool) + 1) * (1 - alpha) - 1e-9)
+    return float(pool[min(max(k, 1), len(pool)) - 1])

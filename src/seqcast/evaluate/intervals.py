@@ -23,8 +23,9 @@ log ratio r = log(y / forecast), so intervals live on the price's own scale (a 2
   the model gives the width's shape over time, the misses its level.
 - `garch-scaled`: `adaptive` on errors divided by the (Student-t) GARCH sigma_h at their
   cutoff, the interval widened by sigma_h at its own (as `scaled` does with the EWMA).
-- `quantile`, `cqr`: a model's quantile heads, as they are or conformalised (heads.py); the
-  models without heads beside it (baselines) get `conformal` intervals.
+- `quantile`, `cqr`, `cqr-adaptive`: a model's quantile heads, as they are, conformalised,
+  or conformalised at a miss rate ACI steers (heads.py); the models without heads beside it
+  (baselines) get `conformal` intervals (`adaptive` beside `cqr-adaptive`).
 
 Nothing here reads a value after the cutoff it works for (a test changes the future).
 """
@@ -69,6 +70,7 @@ METHODS = {  # settings.INTERVALS offers these names (a test keeps them equal)
     "garch-scaled": Method(scale="garch", adaptive=True),
     "quantile": Method(heads="raw"),
     "cqr": Method(heads="cqr"),
+    "cqr-adaptive": Method(heads="cqr", adaptive=True),
 }
 
 Interval = Callable[[int, float], tuple[float, float] | None]  # (step, miss rate) -> bounds
@@ -138,9 +140,13 @@ def add_intervals(
         past = known[known["h"] == h].sort_values("date")
         for run in runs:
             if how.heads and heads.has_columns(table, run, levels):
-                bounds = heads.bounds(rows, past, run, levels, how.heads == "cqr", window)
+                if how.adaptive:
+                    steered = _steered(past, rows, steered_from)
+                    bounds = _steered_heads(rows, steered, past, run, levels, window)
+                else:
+                    bounds = heads.bounds(rows, past, run, levels, how.heads == "cqr", window)
             else:  # no heads (a baseline beside them): split conformal
-                plain = Method() if how.heads else how
+                plain = Method(adaptive=how.adaptive) if how.heads else how
                 steps = (rows, _steered(past, rows, steered_from) if plain.adaptive else None)
                 bounds = _bounds(steps, past, run, int(h), levels, plain, window, vol, spread)
             for level, (lo, hi) in bounds.items():
@@ -224,6 +230,28 @@ def _bounds(
     bounds = {}
     for level in levels:
         lo, hi = _steer(interval, truth, done, (100.0 - level) / 100.0, how.adaptive)
+        bounds[level] = (lo[first:], hi[first:])
+    return bounds
+
+
+def _steered_heads(
+    rows: pd.DataFrame,
+    steered: pd.DataFrame | None,
+    past: pd.DataFrame,
+    run: str,
+    levels: tuple[float, ...],
+    window: int,
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """`cqr-adaptive`: per level, the heads' conformalised bounds of every row at the miss
+    rate ACI steers over the steps (the steered known forecasts, then the rows)."""
+    steps = rows if steered is None else pd.concat([steered, rows])
+    truth = steps["y"].to_numpy(dtype=float)
+    done = np.searchsorted(steps["date"].to_numpy(), steps["cutoff"].to_numpy(), side="right")
+    first = len(steps) - len(rows)
+    bounds = {}
+    for level in levels:
+        at = heads.interval(steps, past, run, level, window)
+        lo, hi = _steer(at, truth, done, (100.0 - level) / 100.0, True)
         bounds[level] = (lo[first:], hi[first:])
     return bounds
 

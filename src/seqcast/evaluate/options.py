@@ -17,6 +17,7 @@ INTERVALS = (
     "garch-scaled",
     "quantile",
     "cqr",
+    "cqr-adaptive",
 )
 MAX_HORIZON = 90
 

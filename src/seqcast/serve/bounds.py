@@ -13,12 +13,14 @@ over the forecasts after it whose truth is known (`steered`). Tests hold this eq
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from seqcast.evaluate.intervals import GAMMA, log_ratio, quantiles
-from seqcast.serve.served import Errors, Steering
+from seqcast.evaluate.intervals import log_ratio, quantiles
+from seqcast.serve.served import Errors
+from seqcast.serve.steering import Steering, steered
 
 
 def newer_errors(
@@ -64,7 +66,8 @@ def bounds(
     for level in levels:
         alpha = (100.0 - level) / 100.0
         if steering:
-            alpha = steered(steering[level], past, errors, alpha, window)
+            inside = _inside(past, errors, window)
+            alpha = steered(steering[level], past.cutoff, past.date, inside, alpha)
         q = quantiles(pool, min(max(alpha, 0.0), 1.0), clip=method == "adaptive")
         if q is None or not math.isfinite(scale):
             out[level] = (math.nan, math.nan)
@@ -73,29 +76,14 @@ def bounds(
     return out
 
 
-def steered(
-    record: Steering, past: Errors, errors: np.ndarray, target: float, window: int
-) -> float:
-    """ACI's miss rate after every truth `past` knows: the run's record, then each later
-    forecast (after the test period: a refitted run's live record, newer days of the
-    history) in date order, at the rate steered when it was made, missing or not."""
-    gained = float(record.gained[-1]) if len(record.gained) else 0.0
-    later = np.flatnonzero(past.cutoff > record.last_cutoff)  # date order, as `past`
-    dates: list[np.datetime64] = []
-    steps: list[float] = []
-    for j in later:
-        cutoff = past.cutoff[j]
-        known = int(np.searchsorted(record.dates, cutoff, side="right"))
-        earlier = (float(record.gained[known - 1]) if known else 0.0) + sum(
-            step for date, step in zip(dates, steps, strict=True) if date <= cutoff
-        )
-        alpha = min(max(target + GAMMA * earlier, 0.0), 1.0)
-        end = int(np.searchsorted(past.date, cutoff, side="right"))
+def _inside(past: Errors, errors: np.ndarray, window: int) -> Callable[[int, float], bool]:
+    """Was forecast j of `past` inside its split-conformal interval at a miss rate?"""
+
+    def inside(j: int, alpha: float) -> bool:
+        end = int(np.searchsorted(past.date, past.cutoff[j], side="right"))
         pool = errors[max(end - window, 0) : end]
         q = quantiles(np.sort(pool[np.isfinite(pool)]), alpha, clip=True)
-        inside = q is not None and (
-            past.forecast[j] * math.exp(q[0]) <= past.y[j] <= past.forecast[j] * math.exp(q[1])
-        )
-        dates.append(past.date[j])
-        steps.append(target - float(not inside))
-    return target + GAMMA * (gained + sum(steps))
+        point, y = past.forecast[j], past.y[j]  # as add_intervals judges it: in prices
+        return q is not None and point * math.exp(q[0]) <= y <= point * math.exp(q[1])
+
+    return inside

@@ -118,12 +118,19 @@ def _spans(
     result = served.result
     if serves_heads(result, column):
         return head_bounds(
-            result, served.head_scores, item, column, paths, len(paths.point), levels
+            result,
+            served.head_scores,
+            item,
+            column,
+            paths,
+            len(paths.point),
+            levels,
+            served.steering,
         )
     method = result.settings["evaluation"]["intervals"]
-    return _bounds(
-        served, item, column, paths, levels, "conformal" if method in HEAD_METHODS else method
-    )
+    if method in HEAD_METHODS:  # a column without heads beside them: as add_intervals does
+        method = "adaptive" if method == "cqr-adaptive" else "conformal"
+    return _bounds(served, item, column, paths, levels, method)
 
 
 def _bounds(

@@ -20,6 +20,7 @@ from seqcast.io import read_json
 from seqcast.result import Result
 from seqcast.runs.forecasting import default_model
 from seqcast.serve.heads import Scores, run_scores
+from seqcast.serve.steering import Steering
 from seqcast.vocabulary import interval_columns
 
 # What makes a run: a forecast written into the directory later changes none of these.
@@ -36,17 +37,6 @@ class Errors:
     cutoff: np.ndarray  # datetime64[ns]: the last day each forecast saw
     y: np.ndarray  # the truth
     forecast: np.ndarray
-
-
-@dataclass(frozen=True)
-class Steering:
-    """What ACI (`adaptive`) learnt from one column's test-period intervals at one horizon
-    and level: each target date (sorted) and the running sum of (1 - level - miss) up to
-    it, so that the level of a later forecast goes on from where the test period left it."""
-
-    dates: np.ndarray  # datetime64[ns]
-    gained: np.ndarray  # cumulative (1 - level - miss), same order
-    last_cutoff: np.datetime64  # the newest cutoff of the test period's forecasts
 
 
 @dataclass(frozen=True)
@@ -87,7 +77,7 @@ class Served:
 
 
 SCORES = ("MAE", "MAE/naive", "DM p")
-SERVED_INTERVALS = ("conformal", "adaptive", "scaled", "quantile", "cqr")  # serve/bounds.py
+SERVED_INTERVALS = ("conformal", "adaptive", "scaled", "quantile", "cqr", "cqr-adaptive")
 
 
 def load(name: str, directory: str | Path) -> Served:
@@ -149,7 +139,8 @@ def _served(name: str, directory: Path, digest: str, result: Result, results: An
 
 def _steering(result: Result) -> dict[tuple[str, int, float], Steering]:
     """Each column's ACI record from its test-period intervals, for `adaptive` runs."""
-    if result.settings["evaluation"].get("intervals") != "adaptive" or not result.levels:
+    steers = ("adaptive", "cqr-adaptive")
+    if result.settings["evaluation"].get("intervals") not in steers or not result.levels:
         return {}
     table = result.table[result.table["y"].notna()]
     last = np.datetime64(result.table["cutoff"].max(), "ns")
