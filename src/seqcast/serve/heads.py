@@ -21,7 +21,6 @@ from seqcast.vocabulary import quantile_columns
 if TYPE_CHECKING:
     from seqcast.serve.paths import Paths
     from seqcast.serve.series import Item
-    from seqcast.serve.served import Steering
 
 # (column, h, level) -> the target dates, scores and cutoffs of the run's own forecasts
 Scores = dict[tuple[str, int, float], tuple[np.ndarray, np.ndarray, np.ndarray]]
