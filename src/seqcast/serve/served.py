@@ -50,7 +50,7 @@ class Served:
     errors: dict[tuple[str, int], Errors]  # (column, h) -> the run's own errors
     last_cutoff: pd.Timestamp  # the newest cutoff of the run's forecasts
     head_scores: Scores  # (column, h, level) -> its quantile heads' CQR scores, if any
-    steering: dict[tuple[str, int, float], Steering]  # `adaptive` runs: ACI's record
+    steering: dict[tuple[str, int, float], Steering]  # adaptive and cqr-adaptive runs: ACI's record
 
     @property
     def has_intervals(self) -> bool:
