@@ -50,7 +50,7 @@ class Served:
     errors: dict[tuple[str, int], Errors]  # (column, h) -> the run's own errors
     last_cutoff: pd.Timestamp  # the newest cutoff of the run's forecasts
     head_scores: Scores  # (column, h, level) -> its quantile heads' CQR scores, if any
-    steering: dict[tuple[str, int, float], Steering]  # adaptive and cqr-adaptive runs: ACI's record
+    steering: dict[tuple[str, int, float], Steering]  # steered methods: ACI's record
 
     @property
     def has_intervals(self) -> bool:
@@ -138,7 +138,7 @@ def _served(name: str, directory: Path, digest: str, result: Result, results: An
 
 
 def _steering(result: Result) -> dict[tuple[str, int, float], Steering]:
-    """Each column's ACI record from its test-period intervals, for `adaptive` runs."""
+    """Each column's ACI record from its test-period intervals, for steered methods."""
     steers = ("adaptive", "cqr-adaptive")
     if result.settings["evaluation"].get("intervals") not in steers or not result.levels:
         return {}

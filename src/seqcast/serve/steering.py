@@ -16,9 +16,10 @@ from seqcast.evaluate.intervals import GAMMA
 
 @dataclass(frozen=True)
 class Steering:
-    """What ACI (`adaptive`, `cqr-adaptive`) learnt from one column's test-period intervals at one horizon
-    and level: each target date (sorted) and the running sum of (1 - level - miss) up to
-    it, so that the level of a later forecast goes on from where the test period left it."""
+    """What ACI (`adaptive`, `cqr-adaptive`) learnt from one column's test-period intervals
+    at one horizon and level: each target date (sorted) and the running sum of
+    (1 - level - miss) up to it, so that the level of a later forecast goes on from where
+    the test period left it."""
 
     dates: np.ndarray  # datetime64[ns]
     gained: np.ndarray  # cumulative (1 - level - miss), same order
