@@ -103,16 +103,26 @@ def bounds(
 def _corrections(
     rows: pd.DataFrame, past: pd.DataFrame, lo_name: str, hi_name: str, alpha: float, window: int
 ) -> np.ndarray:
-    """Each row's CQR correction Q from the scores of the last `window` past forecasts
-    whose target date is at or before its cutoff (NaN where too few for a finite one)."""
+    """Each row's CQR correction Q (NaN where too few scores for a finite one)."""
+    return np.array(
+        [correction(pool, alpha) for pool in _pools(rows, past, lo_name, hi_name, window)]
+    )
+
+
+def _pools(
+    rows: pd.DataFrame, past: pd.DataFrame, lo_name: str, hi_name: str, window: int
+) -> list[np.ndarray]:
+    """Per row (rows sorted by cutoff, past by date), the sorted finite CQR scores of the
+    last `window` past forecasts whose target date is at or before its cutoff."""
     errors = scores(
         past["y"].to_numpy(dtype=float),
         past[lo_name].to_numpy(dtype=float),
         past[hi_name].to_numpy(dtype=float),
     )
     end = np.searchsorted(past["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
-    starts = np.maximum(end - window, 0)
-    return np.array([correction(errors[a:b], alpha) for a, b in zip(starts, end, strict=True)])
+    start = np.maximum(end - window, 0)
+    windows = (errors[a:b] for a, b in zip(start, end, strict=True))
+    return [np.sort(e[np.isfinite(e)]) for e in windows]
 
 
 def scores(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -133,21 +143,11 @@ def correction(pool: np.ndarray, alpha: float) -> float:
 def interval(
     rows: pd.DataFrame, past: pd.DataFrame, run: str, level: float, window: int
 ) -> Callable[[int, float], tuple[float, float] | None]:
-    """Each row's conformalised interval at a miss rate (rows sorted by cutoff, past by
-    date): its heads' quantiles widened by the CQR correction at that rate, from the scores
-    of the last `window` past forecasts known at its cutoff (the widest when the rate asks
-    for more than they hold, as adaptive conformal's range)."""
+    """Each row's conformalised interval at a miss rate: its heads' quantiles widened by
+    the CQR correction at that rate of its pool (`_pools`; the widest when the rate asks
+    for more than the pool holds, as adaptive conformal's range)."""
     lo_name, hi_name = quantile_columns(run, level)
-    errors = scores(
-        past["y"].to_numpy(dtype=float),
-        past[lo_name].to_numpy(dtype=float),
-        past[hi_name].to_numpy(dtype=float),
-    )
-    end = np.searchsorted(past["date"].to_numpy(), rows["cutoff"].to_numpy(), side="right")
-    start = np.maximum(end - window, 0)
-    pools = [
-        np.sort(e[np.isfinite(e)]) for e in (errors[a:b] for a, b in zip(start, end, strict=True))
-    ]
+    pools = _pools(rows, past, lo_name, hi_name, window)
     lo, hi = rows[lo_name].to_numpy(dtype=float), rows[hi_name].to_numpy(dtype=float)
 
     def at(i: int, alpha: float) -> tuple[float, float] | None:

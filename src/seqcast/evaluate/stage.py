@@ -145,12 +145,15 @@ def out_of_sample(
     `series` whose truth `series` holds (none when `first` >= `end`)."""
     if first >= end:
         return result.table.iloc[:0]
-    origins = np.arange(first, len(series))
+    origins = np.arange(first, end)  # forecast from these only; later rows are dropped
     paths = {
         c: result.fitted[c].predict(series, origins, result.horizon, frame) for c in result.runs
     }
     paths |= _head_paths(result, series, origins, frame)
-    table = long_table(series, first, result.horizon, paths)
+    later = np.full((len(series) - end, result.horizon), np.nan)
+    table = long_table(
+        series, first, result.horizon, {c: np.vstack([p, later]) for c, p in paths.items()}
+    )
     return table[table["cutoff"] < series.index[end - 1]].reset_index(drop=True)
 
 

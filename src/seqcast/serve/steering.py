@@ -38,11 +38,15 @@ def steered(
     arrays in date order) at the rate steered when it was made, `inside(j, rate)` saying
     whether its truth fell inside its interval at that rate."""
     gained = float(record.gained[-1]) if len(record.gained) else 0.0
-    seen: list[tuple[np.datetime64, float]] = []
-    for j in np.flatnonzero(cutoffs > record.last_cutoff):
-        known = int(np.searchsorted(record.dates, cutoffs[j], side="right"))
-        earlier = float(record.gained[known - 1]) if known else 0.0
-        earlier += sum(step for date, step in seen if date <= cutoffs[j])
+    later = np.flatnonzero(cutoffs > record.last_cutoff)
+    steps = np.zeros(len(later))  # each later forecast's (1 - level - miss), once judged
+    known, judged = 0, 0.0  # later forecasts whose truth this cutoff knows (dates sorted)
+    for k, j in enumerate(later):
+        while known < k and dates[later[known]] <= cutoffs[j]:
+            judged += float(steps[known])
+            known += 1
+        run = int(np.searchsorted(record.dates, cutoffs[j], side="right"))
+        earlier = (float(record.gained[run - 1]) if run else 0.0) + judged
         alpha = min(max(target + GAMMA * earlier, 0.0), 1.0)
-        seen.append((dates[j], target - float(not inside(int(j), alpha))))
-    return target + GAMMA * (gained + sum(step for _, step in seen))
+        steps[k] = target - float(not inside(int(j), alpha))
+    return target + GAMMA * (gained + float(steps.sum()))
